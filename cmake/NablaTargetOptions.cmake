@@ -1,0 +1,37 @@
+# NablaTargetOptions.cmake
+#
+# nabla_target_options(<target>)
+#   Compile options for nabla's own targets (library, tests, examples,
+#   benchmarks); never applied globally, so third-party code is untouched.
+#   - warnings: -Wall -Wextra -Wpedantic (+ -Werror with NABLA_WERROR=ON)
+#   - -march=native with NABLA_NATIVE=ON (when the compiler supports it)
+# All PRIVATE: nothing of this leaks into nabla::nabla's consumers.
+
+include_guard(GLOBAL)
+include(CheckCXXCompilerFlag)
+
+if(NABLA_NATIVE)
+  check_cxx_compiler_flag("-march=native" NABLA_HAVE_MARCH_NATIVE)
+  if(NOT NABLA_HAVE_MARCH_NATIVE)
+    message(WARNING "nabla: NABLA_NATIVE=ON but the compiler rejects -march=native; ignoring")
+  endif()
+endif()
+
+function(nabla_target_options target)
+  if(MSVC)
+    target_compile_options(${target} PRIVATE /W4 $<$<BOOL:${NABLA_WERROR}>:/WX>)
+  else()
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    # GCC 12 reports a false -Wrestrict inside libstdc++'s std::string operator+ at -O3
+    # (GCC bug 105651, fixed in GCC 13); it says nothing about our code.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+      target_compile_options(${target} PRIVATE -Wno-restrict)
+    endif()
+    if(NABLA_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+    if(NABLA_NATIVE AND NABLA_HAVE_MARCH_NATIVE)
+      target_compile_options(${target} PRIVATE -march=native)
+    endif()
+  endif()
+endfunction()

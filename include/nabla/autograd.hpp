@@ -1,0 +1,72 @@
+// Reverse-mode automatic differentiation: graph nodes, grad mode, and the DOT view
+// of a graph. Ops record a Node when any input requires grad; Tensor::backward()
+// walks the nodes in reverse topological order applying the chain rule.
+#pragma once
+
+#include <nabla/tensor.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nabla {
+namespace autograd {
+
+/// Gradient w.r.t. each input, given the gradient w.r.t. the output. An undefined
+/// entry means "no gradient flows to that input".
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+
+/// One recorded operation (or, for a leaf, its gradient accumulator).
+struct Node {
+  std::string name;            // "MulBackward", "AccumulateGrad", ...
+  std::vector<std::shared_ptr<Node>> next;  // per input: where its gradient goes (null: nowhere)
+  std::vector<Shape> input_shapes;          // per input, to check the gradients a backward returns
+  BackwardFn backward;         // empty once the graph has been released
+  std::weak_ptr<TensorImpl> variable;       // the leaf, for AccumulateGrad nodes only
+  bool accumulates = false;                 // true for a leaf's AccumulateGrad node
+  Shape output_shape;
+  DType output_dtype = DType::Float32;
+  bool released = false;                    // backward ran without retain_graph
+};
+
+/// Whether ops record graph nodes (thread-local, on by default).
+bool grad_mode_enabled();
+void set_grad_mode(bool enabled);
+
+}  // namespace autograd
+
+/// Disables graph recording for its scope, e.g. for optimiser updates and evaluation.
+class NoGradGuard {
+public:
+  NoGradGuard() : previous_(autograd::grad_mode_enabled()) { autograd::set_grad_mode(false); }
+  ~NoGradGuard() { autograd::set_grad_mode(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+private:
+  bool previous_;
+};
+
+/// Re-enables recording inside a NoGradGuard scope (torch.enable_grad).
+class EnableGradGuard {
+public:
+  EnableGradGuard() : previous_(autograd::grad_mode_enabled()) { autograd::set_grad_mode(true); }
+  ~EnableGradGuard() { autograd::set_grad_mode(previous_); }
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+private:
+  bool previous_;
+};
+
+/// The computation graph behind `root` in Graphviz DOT: operations as ellipses, variables
+/// (leaves that require grad) as boxes labelled with their shape, as the lectures draw them.
+/// Render with `dot -Tsvg`.
+std::string to_dot(const Tensor& root);
+
+/// Computes d(outputs)/d(inputs) without touching the inputs' .grad (torch.autograd.grad).
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs,
+                         const Tensor& grad_output = Tensor(), bool retain_graph = false);
+
+}  // namespace nabla

@@ -1,0 +1,37 @@
+// The whole public API of nabla in one include.
+#pragma once
+
+#include <nabla/autograd.hpp>
+#include <nabla/dtype.hpp>
+#include <nabla/error.hpp>
+#include <nabla/generator.hpp>
+#include <nabla/gradcheck.hpp>
+#include <nabla/shape.hpp>
+#include <nabla/tensor.hpp>
+#include <nabla/nn/activation.hpp>
+#include <nabla/nn/basic.hpp>
+#include <nabla/nn/dropout.hpp>
+#include <nabla/nn/functional.hpp>
+#include <nabla/nn/init.hpp>
+#include <nabla/nn/linear.hpp>
+#include <nabla/nn/classic.hpp>
+#include <nabla/nn/container.hpp>
+#include <nabla/nn/models.hpp>
+#include <nabla/nn/module.hpp>
+#include <nabla/optim/optimizer.hpp>
+#include <nabla/optim/sgd.hpp>
+#include <nabla/optim/adagrad.hpp>
+#include <nabla/optim/adadelta.hpp>
+#include <nabla/optim/rmsprop.hpp>
+#include <nabla/optim/adam.hpp>
+#include <nabla/optim/asgd.hpp>
+#include <nabla/optim/rprop.hpp>
+#include <nabla/optim/clip.hpp>
+#include <nabla/nn/loss.hpp>
+#include <nabla/nn/metrics.hpp>
+#include <nabla/data/dataset.hpp>
+#include <nabla/data/transforms.hpp>
+#include <nabla/data/split.hpp>
+#include <nabla/data/idx.hpp>
+#include <nabla/data/csv.hpp>
+#include <nabla/data/builtin.hpp>
