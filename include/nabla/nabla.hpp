@@ -35,3 +35,6 @@
 #include <nabla/data/idx.hpp>
 #include <nabla/data/csv.hpp>
 #include <nabla/data/builtin.hpp>
+#include <nabla/optim/lbfgs.hpp>
+#include <nabla/optim/barzilai_borwein.hpp>
+#include <nabla/optim/lr_scheduler.hpp>

@@ -2,14 +2,17 @@
 
 The problem: a linear layer z = X W^T + b (W (3, 4), b (3)) under the logistic loss
 sum(BCEWithLogits(z, T)) / N + RIDGE / 2 * (|W|^2 + |b|^2) on fixed data (the ridge term keeps
-the minimum finite, so oscillating optimisers such as Rprop change direction). Each case runs STEPS steps of one optimiser with
-given options (or parameter groups) and records W and b after every step (and ASGD's averaged
-parameters). Gradients are computed in float64 from the current parameters and cast to the
-parameters' dtype, so float32 cases differ from nabla only in the optimiser's arithmetic.
-Also records torch.nn.utils.clip_grad_norm_ / clip_grad_value_ on fixed gradients.
+the minimum finite, so oscillating optimisers such as Rprop change direction). Each case runs
+STEPS steps of one optimiser with given options (or parameter groups) and records W and b after
+every step (and ASGD's averaged parameters). Gradients are computed in float64 from the current
+parameters and cast to the parameters' dtype, so float32 cases differ from nabla only in the
+optimiser's arithmetic. Every option a case sets is checked to change its trajectory, so each
+exposed option is really tested. Also records torch.nn.utils.clip_grad_norm_ / clip_grad_value_
+on fixed gradients.
 
 Run with Debian's /usr/bin/python3 (python3-torch 1.13): writes tests/golden/optim_trajectories.json.
 """
+import inspect
 import math
 
 import torch
@@ -66,16 +69,19 @@ CASES = [
     single("sgd_skip", "SGD", {"lr": 0.1, "momentum": 0.9}, skip_b=[2, 3, 7]),
 
     single("adam_plain", "Adam", {"lr": 0.05}),
-    single("adam_amsgrad", "Adam", {"lr": 0.05, "amsgrad": True}),
+    single("adam_amsgrad", "Adam", {"lr": 0.05, "amsgrad": True, "betas": [0.9, 0.5]}),
     single("adam_weight_decay", "Adam", {"lr": 0.05, "weight_decay": 0.1}),
     single("adam_betas_eps", "Adam", {"lr": 0.05, "betas": [0.8, 0.95], "eps": 1e-3}),
-    single("adam_maximize", "Adam", {"lr": 0.01, "maximize": True, "amsgrad": True}),
-    single("adam_f32", "Adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.01}, dtype="float32"),
-    grouped("adam_groups", "Adam", {"lr": 0.05, "amsgrad": True}, {"lr": 0.1, "betas": [0.5, 0.9]}),
+    single("adam_maximize", "Adam", {"lr": 0.01, "maximize": True}),
+    single("adam_f32", "Adam", {"lr": 0.05, "amsgrad": True, "betas": [0.9, 0.5], "weight_decay": 0.01},
+           dtype="float32"),
+    grouped("adam_groups", "Adam", {"lr": 0.05, "amsgrad": True, "betas": [0.9, 0.6]},
+            {"lr": 0.1, "betas": [0.5, 0.9]}),
     single("adam_skip", "Adam", {"lr": 0.05}, skip_b=[0, 4, 5]),
 
     single("adamw_default", "AdamW", {"lr": 0.05}),
-    single("adamw_weight_decay_amsgrad", "AdamW", {"lr": 0.05, "weight_decay": 0.2, "amsgrad": True}),
+    single("adamw_weight_decay_amsgrad", "AdamW",
+           {"lr": 0.05, "weight_decay": 0.2, "amsgrad": True, "betas": [0.9, 0.5]}),
     single("adamw_maximize", "AdamW", {"lr": 0.01, "maximize": True, "betas": [0.8, 0.99], "eps": 1e-6}),
     single("adamw_f32", "AdamW", {"lr": 0.05}, dtype="float32"),
 
@@ -114,7 +120,26 @@ CASES = [
 ]
 
 
-def run(case):
+def check_every_option_matters(case, result):
+    """Each option a case sets must change its trajectory (else the case would not test it)."""
+    for g, group in enumerate(case["groups"]):
+        for key in group["options"]:
+            default = inspect.signature(getattr(torch.optim, case["optimizer"])).parameters[key].default
+            if default is inspect.Parameter.empty or torch_options(group["options"])[key] == default:
+                continue  # required (SGD's lr), or set to its default
+            variant = dict(case, groups=[dict(gr, options={k: v for k, v in gr["options"].items()
+                                                          if not (i == g and k == key)})
+                                         for i, gr in enumerate(case["groups"])])
+            try:
+                other = run(variant, check=False)
+            except ValueError:
+                continue  # the option is needed by another (momentum for nesterov)
+            diff = max((torch.tensor(other[k]["data"]) - torch.tensor(result[k]["data"])).abs().max().item()
+                       for k in ["W", "b", "ax_W", "ax_b"] if k in result)
+            assert diff > 1e-9, f"{case['name']}: option {key} of group {g} does not change the trajectory"
+
+
+def run(case, check=True):
     dtype = getattr(torch, case["dtype"])
     params = [W0.to(dtype).clone().requires_grad_(), B0.to(dtype).clone().requires_grad_()]
     cls = getattr(torch.optim, case["optimizer"])
@@ -144,6 +169,8 @@ def run(case):
         flips = int((traj.diff(dim=0) == 0).sum())
         assert flips > 0 or case["groups"][0]["options"].get("maximize"), case["name"]
         result["sign_flips"] = flips
+    if check:
+        check_every_option_matters(case, result)
     return result
 
 

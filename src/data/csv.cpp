@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -124,12 +125,15 @@ std::string read_file(const std::string& path) {
   return text;
 }
 
-// A whole-cell number (surrounding spaces and a leading '+' allowed).
+// A whole-cell number (a leading '+' allowed). Out-of-range values become +-inf or 0, as strtod
+// gives them, so that the caller reports them as non-finite rather than as text.
 bool parse_number(std::string_view s, double& value) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  return ec == std::errc() && end == s.data() + s.size();
+  if (end != s.data() + s.size()) return false;
+  if (ec == std::errc::result_out_of_range) value = std::strtod(std::string(s).c_str(), nullptr);
+  return ec == std::errc() || ec == std::errc::result_out_of_range;
 }
 
 struct Columns {

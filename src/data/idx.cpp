@@ -86,8 +86,9 @@ public:
 private:
   void check_stream() {
     int code = Z_OK;
-    const char* message = gzerror(file_, &code);
+    std::string message = gzerror(file_, &code);
     if (code == Z_OK || code == Z_STREAM_END) return;
+    if (message.starts_with(path_ + ": ")) message.erase(0, path_.size() + 2);  // zlib repeats the path
     if (code == Z_BUF_ERROR)
       NABLA_FAIL("read_idx: '", path_, "': the gzip stream is truncated (zlib: ", message,
                  "); expected a complete gzip file");

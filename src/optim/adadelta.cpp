@@ -29,19 +29,37 @@ AdadeltaState Adadelta::init_state(const Tensor& param, const AdadeltaOptions&) 
 namespace {
 
 template <typename T>
+struct AdadeltaScalars {
+  T direction;  // -1 when maximizing
+  T rho, rest, eps, weight_decay, neg_lr;
+  bool decay;
+};
+
+template <typename T>
+void adadelta_kernel(T* __restrict param, const T* __restrict grad, T* __restrict square_avg, T* __restrict acc_delta,
+                     int64_t n, const AdadeltaScalars<T> s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T g0 = grad[i] * s.direction;
+    const T g = s.decay ? g0 + s.weight_decay * param[i] : g0;
+    const T sq = square_avg[i] * s.rho + s.rest * g * g;
+    square_avg[i] = sq;
+    const T delta = std::sqrt(acc_delta[i] + s.eps) / std::sqrt(sq + s.eps) * g;
+    acc_delta[i] = acc_delta[i] * s.rho + s.rest * delta * delta;
+    param[i] = param[i] + s.neg_lr * delta;
+  }
+}
+
+template <typename T>
 void adadelta_update(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaOptions& o) {
-  const T rho = static_cast<T>(o.rho), rest = static_cast<T>(1 - o.rho), eps = static_cast<T>(o.eps);
-  const T weight_decay = static_cast<T>(o.weight_decay), neg_lr = static_cast<T>(-o.lr);
+  const AdadeltaScalars<T> s{.direction = static_cast<T>(o.maximize ? -1 : 1),
+                             .rho = static_cast<T>(o.rho),
+                             .rest = static_cast<T>(1 - o.rho),
+                             .eps = static_cast<T>(o.eps),
+                             .weight_decay = static_cast<T>(o.weight_decay),
+                             .neg_lr = static_cast<T>(-o.lr),
+                             .decay = o.weight_decay != 0};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T g = o.maximize ? -grad[i] : grad[i];
-      if (o.weight_decay != 0) g = g + weight_decay * param[i];
-      square_avg[i] = square_avg[i] * rho + rest * g * g;
-      const T std = std::sqrt(square_avg[i] + eps);
-      const T delta = std::sqrt(acc_delta[i] + eps) / std * g;
-      acc_delta[i] = acc_delta[i] * rho + rest * delta * delta;
-      param[i] = param[i] + neg_lr * delta;
-    }
+    adadelta_kernel<T>(param + begin, grad + begin, square_avg + begin, acc_delta + begin, end - begin, s);
   });
 }
 

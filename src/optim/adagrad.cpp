@@ -27,23 +27,40 @@ Adagrad::Adagrad(std::vector<ParamGroup<AdagradOptions>> groups) : OptimizerBase
 }
 
 AdagradState Adagrad::init_state(const Tensor& param, const AdagradOptions& options) const {
-  return {.step = detail::make_counter(0), .sum = full(param.shape(), options.initial_accumulator_value, param.dtype())};
+  return {.step = detail::make_counter(0),
+          .sum = full(param.shape(), options.initial_accumulator_value, param.dtype())};
 }
 
 namespace {
 
 template <typename T>
+struct AdagradScalars {
+  T direction;  // -1 when maximizing
+  T weight_decay, eps, neg_clr;
+  bool decay;
+};
+
+template <typename T>
+void adagrad_kernel(T* __restrict param, const T* __restrict grad, T* __restrict sum, int64_t n,
+                    const AdagradScalars<T> s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T g0 = grad[i] * s.direction;
+    const T g = s.decay ? g0 + s.weight_decay * param[i] : g0;
+    const T acc = sum[i] + g * g;
+    sum[i] = acc;
+    param[i] = param[i] + s.neg_clr * g / (std::sqrt(acc) + s.eps);
+  }
+}
+
+template <typename T>
 void adagrad_update(T* param, const T* grad, T* sum, int64_t n, double clr, const AdagradOptions& o) {
-  const T weight_decay = static_cast<T>(o.weight_decay), eps = static_cast<T>(o.eps);
-  const T neg_clr = static_cast<T>(-clr);
+  const AdagradScalars<T> s{.direction = static_cast<T>(o.maximize ? -1 : 1),
+                            .weight_decay = static_cast<T>(o.weight_decay),
+                            .eps = static_cast<T>(o.eps),
+                            .neg_clr = static_cast<T>(-clr),
+                            .decay = o.weight_decay != 0};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T g = o.maximize ? -grad[i] : grad[i];
-      if (o.weight_decay != 0) g = g + weight_decay * param[i];
-      sum[i] = sum[i] + g * g;
-      const T std = std::sqrt(sum[i]) + eps;
-      param[i] = param[i] + neg_clr * g / std;
-    }
+    adagrad_kernel<T>(param + begin, grad + begin, sum + begin, end - begin, s);
   });
 }
 

@@ -31,7 +31,7 @@ AdamState init_adam(const Tensor& param, const Options& o) {
   return state;
 }
 
-// The scalars of one step, in double as PyTorch computes them in Python.
+// The scalars of one step, computed in double as PyTorch does in Python.
 struct AdamStep {
   double beta1, beta2, eps, weight_decay;
   double decay;                  // AdamW's factor 1 - lr * weight_decay
@@ -40,27 +40,56 @@ struct AdamStep {
   bool decoupled, amsgrad, maximize;
 };
 
+// The same in the parameter's type (PyTorch casts them so too), with the option switches as
+// loop-invariant flags.
 template <typename T>
-void adam_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n, const AdamStep& s) {
-  const T beta1 = static_cast<T>(s.beta1), rest1 = static_cast<T>(1 - s.beta1);
-  const T beta2 = static_cast<T>(s.beta2), rest2 = static_cast<T>(1 - s.beta2);
-  const T weight_decay = static_cast<T>(s.weight_decay), decay = static_cast<T>(s.decay);
-  const T eps = static_cast<T>(s.eps), neg_step_size = static_cast<T>(-s.step_size);
-  const T bias_correction2_sqrt = static_cast<T>(s.bias_correction2_sqrt);
+struct AdamScalars {
+  T direction;  // -1 when maximizing
+  T beta1, rest1, beta2, rest2, weight_decay, decay, eps, neg_step_size, bias_correction2_sqrt;
+  bool l2, decoupled;  // weight decay folded into the gradient (Adam) or into the parameter (AdamW)
+};
+
+// Elements [0, n) of one chunk; max_exp_avg_sq is used with Amsgrad only.
+template <bool Amsgrad, typename T>
+void adam_kernel(T* __restrict param, const T* __restrict grad, T* __restrict exp_avg, T* __restrict exp_avg_sq,
+                 T* __restrict max_exp_avg_sq, int64_t n, const AdamScalars<T> s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T p = s.decoupled ? param[i] * s.decay : param[i];
+    const T g0 = grad[i] * s.direction;
+    const T g = s.l2 ? g0 + s.weight_decay * p : g0;
+    const T m = exp_avg[i] * s.beta1 + s.rest1 * g;
+    const T v = exp_avg_sq[i] * s.beta2 + s.rest2 * g * g;
+    exp_avg[i] = m;
+    exp_avg_sq[i] = v;
+    T second = v;
+    if constexpr (Amsgrad) {
+      second = detail::maximum(max_exp_avg_sq[i], v);
+      max_exp_avg_sq[i] = second;
+    }
+    param[i] = p + s.neg_step_size * m / (std::sqrt(second) / s.bias_correction2_sqrt + s.eps);
+  }
+}
+
+template <typename T>
+void adam_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n, const AdamStep& a) {
+  const AdamScalars<T> s{.direction = static_cast<T>(a.maximize ? -1 : 1),
+                         .beta1 = static_cast<T>(a.beta1),
+                         .rest1 = static_cast<T>(1 - a.beta1),
+                         .beta2 = static_cast<T>(a.beta2),
+                         .rest2 = static_cast<T>(1 - a.beta2),
+                         .weight_decay = static_cast<T>(a.weight_decay),
+                         .decay = static_cast<T>(a.decay),
+                         .eps = static_cast<T>(a.eps),
+                         .neg_step_size = static_cast<T>(-a.step_size),
+                         .bias_correction2_sqrt = static_cast<T>(a.bias_correction2_sqrt),
+                         .l2 = !a.decoupled && a.weight_decay != 0,
+                         .decoupled = a.decoupled};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T g = s.maximize ? -grad[i] : grad[i];
-      if (s.decoupled) {
-        param[i] = param[i] * decay;
-      } else if (s.weight_decay != 0) {
-        g = g + weight_decay * param[i];
-      }
-      exp_avg[i] = exp_avg[i] * beta1 + rest1 * g;
-      exp_avg_sq[i] = exp_avg_sq[i] * beta2 + rest2 * g * g;
-      T second = exp_avg_sq[i];
-      if (s.amsgrad) second = max_exp_avg_sq[i] = detail::maximum(max_exp_avg_sq[i], second);
-      const T denom = std::sqrt(second) / bias_correction2_sqrt + eps;
-      param[i] = param[i] + neg_step_size * exp_avg[i] / denom;
+    if (a.amsgrad) {
+      adam_kernel<true, T>(param + begin, grad + begin, exp_avg + begin, exp_avg_sq + begin, max_exp_avg_sq + begin,
+                           end - begin, s);
+    } else {
+      adam_kernel<false, T>(param + begin, grad + begin, exp_avg + begin, exp_avg_sq + begin, nullptr, end - begin, s);
     }
   });
 }

@@ -31,17 +31,34 @@ Tensor ASGD::ax(const Tensor& param) const { return state_[index_of(param)].ax; 
 namespace {
 
 template <typename T>
+struct ASGDScalars {
+  T direction;  // -1 when maximizing
+  T weight_decay, decay, neg_eta, mu;  // decay = 1 - lambd * eta
+  bool l2, average;                    // average: mu != 1
+};
+
+template <typename T>
+void asgd_kernel(T* __restrict param, const T* __restrict grad, T* __restrict ax, int64_t n, const ASGDScalars<T> s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T g0 = grad[i] * s.direction;
+    const T g = s.l2 ? g0 + s.weight_decay * param[i] : g0;
+    const T p = param[i] * s.decay + s.neg_eta * g;
+    param[i] = p;
+    ax[i] = s.average ? ax[i] + (p - ax[i]) * s.mu : p;
+  }
+}
+
+template <typename T>
 void asgd_update(T* param, const T* grad, T* ax, int64_t n, double eta, double mu, const ASGDOptions& o) {
-  const T weight_decay = static_cast<T>(o.weight_decay), decay = static_cast<T>(1 - o.lambd * eta);
-  const T neg_eta = static_cast<T>(-eta), weight = static_cast<T>(mu);
+  const ASGDScalars<T> s{.direction = static_cast<T>(o.maximize ? -1 : 1),
+                         .weight_decay = static_cast<T>(o.weight_decay),
+                         .decay = static_cast<T>(1 - o.lambd * eta),
+                         .neg_eta = static_cast<T>(-eta),
+                         .mu = static_cast<T>(mu),
+                         .l2 = o.weight_decay != 0,
+                         .average = mu != 1};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T g = o.maximize ? -grad[i] : grad[i];
-      if (o.weight_decay != 0) g = g + weight_decay * param[i];
-      param[i] = param[i] * decay;
-      param[i] = param[i] + neg_eta * g;
-      ax[i] = mu != 1 ? ax[i] + (param[i] - ax[i]) * weight : param[i];
-    }
+    asgd_kernel<T>(param + begin, grad + begin, ax + begin, end - begin, s);
   });
 }
 

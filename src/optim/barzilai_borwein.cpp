@@ -24,7 +24,7 @@ Tensor grad_or_zeros(const Tensor& p) {
 double dot64(const Tensor& a, const Tensor& b) { return a.to(DType::Float64).mul(b.to(DType::Float64)).sum().item(); }
 
 void validate(const BarzilaiBorweinOptions& o) {
-  NABLA_CHECK(o.lr > 0, "BarzilaiBorwein: lr must be > 0, got ", o.lr);
+  NABLA_CHECK(o.lr >= 0, "BarzilaiBorwein: lr must be >= 0, got ", o.lr);
   NABLA_CHECK(o.variant == BBVariant::BB1 || o.variant == BBVariant::BB2, "BarzilaiBorwein: unknown variant ",
               static_cast<int>(o.variant));
   NABLA_CHECK(o.min_step > 0, "BarzilaiBorwein: min_step must be > 0, got ", o.min_step);
@@ -52,7 +52,7 @@ double BarzilaiBorwein::lr(size_t group) const {
 
 void BarzilaiBorwein::set_lr(double lr, size_t group) {
   NABLA_CHECK(group == 0, "BarzilaiBorwein.set_lr: group ", group, " out of range (BarzilaiBorwein has 1 group)");
-  NABLA_CHECK(lr > 0, "BarzilaiBorwein.set_lr: lr must be > 0, got ", lr);
+  NABLA_CHECK(lr >= 0, "BarzilaiBorwein.set_lr: lr must be >= 0, got ", lr);
   options_.lr = lr;
 }
 

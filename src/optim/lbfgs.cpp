@@ -168,7 +168,8 @@ LineSearchResult strong_wolfe(const DirectionalFn& obj, double t, const Vec& d, 
   if (ls_iter == max_ls) bracket = {Point{0, f, g, 0}, Point{t, e.loss, e.grad, 0}};
 
   int low = bracket.front().f <= bracket.back().f ? 0 : 1;
-  if (!done && ls_iter < max_ls) zoom(obj, d, f, gtd, c1, c2, tolerance_change, max_ls, bracket, low, ls_iter, func_evals);
+  if (!done && ls_iter < max_ls)
+    zoom(obj, d, f, gtd, c1, c2, tolerance_change, max_ls, bracket, low, ls_iter, func_evals);
   Point& best = bracket[low];
   return {best.f, std::move(best.g), best.t, func_evals};
 }
@@ -184,7 +185,7 @@ Tensor scalar(double value) { return scalar_tensor(value, DType::Float64); }
 Tensor vector_tensor(const Vec& v) { return tensor(v, Shape{static_cast<int64_t>(v.size())}, DType::Float64); }
 
 void validate(const LBFGSOptions& o) {
-  NABLA_CHECK(o.lr > 0, "LBFGS: lr must be > 0, got ", o.lr);
+  NABLA_CHECK(o.lr >= 0, "LBFGS: lr must be >= 0, got ", o.lr);
   NABLA_CHECK(o.max_iter >= 1, "LBFGS: max_iter must be >= 1, got ", o.max_iter);
   NABLA_CHECK(o.max_eval && *o.max_eval >= 1, "LBFGS: max_eval must be >= 1, got ", o.max_eval.value_or(0));
   NABLA_CHECK(o.tolerance_grad >= 0, "LBFGS: tolerance_grad must be >= 0, got ", o.tolerance_grad);
@@ -216,7 +217,7 @@ double LBFGS::lr(size_t group) const {
 
 void LBFGS::set_lr(double lr, size_t group) {
   NABLA_CHECK(group == 0, "LBFGS.set_lr: group ", group, " out of range (LBFGS has 1 group)");
-  NABLA_CHECK(lr > 0, "LBFGS.set_lr: lr must be > 0, got ", lr);
+  NABLA_CHECK(lr >= 0, "LBFGS.set_lr: lr must be >= 0, got ", lr);
   options_.lr = lr;
 }
 
@@ -242,7 +243,8 @@ void LBFGS::add_grad(double step_size, const Vec& update) {
   size_t offset = 0;
   for (Tensor& p : groups_params_[0]) {
     const size_t n = static_cast<size_t>(p.numel());
-    Vec part(update.begin() + static_cast<std::ptrdiff_t>(offset), update.begin() + static_cast<std::ptrdiff_t>(offset + n));
+    const auto first = update.begin() + static_cast<std::ptrdiff_t>(offset);
+    Vec part(first, first + static_cast<std::ptrdiff_t>(n));
     p.add_(tensor(part, p.shape(), DType::Float64).to(p.dtype()), step_size);
     offset += n;
   }
@@ -264,9 +266,17 @@ double LBFGS::evaluate_loss(const Closure& closure) const {
   return loss_value(evaluate(closure));  // with grad mode on, even if step() runs under no-grad
 }
 
-// The L-BFGS direction: updates the (s, y) memory with the last step, then the two-loop
-// recursion applies the inverse-Hessian approximation to -flat_grad.
+// The search direction: steepest descent on the very first iteration (which also clears the
+// memory); afterwards the (s, y) memory is updated with the last step and the two-loop recursion
+// applies the inverse-Hessian approximation to -flat_grad.
 LBFGS::Vec LBFGS::direction(const Vec& flat_grad, State& state) const {
+  if (state.n_iter == 1) {
+    state.old_dirs.clear();
+    state.old_stps.clear();
+    state.ro.clear();
+    state.H_diag = 1;
+    return scaled(flat_grad, -1.0);
+  }
   Vec y = flat_grad;
   axpy(y, -1.0, state.prev_flat_grad);
   Vec s = scaled(state.d, state.t);
@@ -297,6 +307,34 @@ LBFGS::Vec LBFGS::direction(const Vec& flat_grad, State& state) const {
   return r;
 }
 
+// Moves the parameters along d, by the strong-Wolfe step or by the fixed t, and updates loss and
+// flat_grad to the new point (except after the last fixed step, as PyTorch); returns the closure
+// calls made.
+int64_t LBFGS::move(const Closure& closure, bool last_iteration, double gtd, double& loss, Vec& flat_grad) {
+  State& state = state_;
+  if (options_.line_search_fn) {
+    const std::vector<Tensor> x_init = clone_params();
+    const DirectionalFn obj = [&](double t) {
+      add_grad(t, state.d);
+      const double f = evaluate_loss(closure);
+      Vec g = gather_flat_grad();
+      set_params(x_init);
+      return Evaluation{f, std::move(g)};
+    };
+    LineSearchResult ls = strong_wolfe(obj, state.t, state.d, loss, flat_grad, gtd);
+    loss = ls.loss;
+    flat_grad = std::move(ls.grad);
+    state.t = ls.t;
+    add_grad(state.t, state.d);
+    return ls.func_evals;
+  }
+  add_grad(state.t, state.d);
+  if (last_iteration) return 0;  // in a stochastic setting that evaluation would be wasted
+  loss = evaluate_loss(closure);
+  flat_grad = gather_flat_grad();
+  return 1;
+}
+
 Tensor LBFGS::step(const Closure& closure) {
   NABLA_CHECK(closure != nullptr, "LBFGS.step: a closure that re-evaluates the model and returns the loss is required");
   const LBFGSOptions& o = options_;
@@ -307,20 +345,11 @@ Tensor LBFGS::step(const Closure& closure) {
   int64_t current_evals = 1;
   state.func_evals += 1;
   Vec flat_grad = gather_flat_grad();
-  bool opt_cond = max_abs(flat_grad) <= o.tolerance_grad;
-  if (opt_cond) return orig_loss;
+  if (max_abs(flat_grad) <= o.tolerance_grad) return orig_loss;
 
   for (int64_t n_iter = 1; n_iter <= o.max_iter; ++n_iter) {
     state.n_iter += 1;
-    if (state.n_iter == 1) {
-      state.d = scaled(flat_grad, -1.0);
-      state.old_dirs.clear();
-      state.old_stps.clear();
-      state.ro.clear();
-      state.H_diag = 1;
-    } else {
-      state.d = direction(flat_grad, state);
-    }
+    state.d = direction(flat_grad, state);
     state.prev_flat_grad = flat_grad;
     state.prev_loss = loss;
     state.has_history = true;
@@ -328,39 +357,16 @@ Tensor LBFGS::step(const Closure& closure) {
     // The first iteration ever scales its step by the gradient's size.
     state.t = state.n_iter == 1 ? std::min(1., 1. / sum_abs(flat_grad)) * o.lr : o.lr;
     const double gtd = dot(flat_grad, state.d);
-    if (gtd > -o.tolerance_change) break;
+    if (gtd > -o.tolerance_change) break;  // not a descent direction any more
 
-    int64_t ls_func_evals = 0;
-    if (o.line_search_fn) {
-      const std::vector<Tensor> x_init = clone_params();
-      const DirectionalFn obj = [&](double t) {
-        add_grad(t, state.d);
-        const double f = evaluate_loss(closure);
-        Vec g = gather_flat_grad();
-        set_params(x_init);
-        return Evaluation{f, std::move(g)};
-      };
-      LineSearchResult ls = strong_wolfe(obj, state.t, state.d, loss, flat_grad, gtd);
-      loss = ls.loss;
-      flat_grad = std::move(ls.grad);
-      state.t = ls.t;
-      ls_func_evals = ls.func_evals;
-      add_grad(state.t, state.d);
-      opt_cond = max_abs(flat_grad) <= o.tolerance_grad;
-    } else {
-      add_grad(state.t, state.d);
-      if (n_iter != o.max_iter) {
-        // Not on the last iteration: in a stochastic setting that evaluation would be wasted.
-        loss = evaluate_loss(closure);
-        flat_grad = gather_flat_grad();
-        opt_cond = max_abs(flat_grad) <= o.tolerance_grad;
-        ls_func_evals = 1;
-      }
-    }
-    current_evals += ls_func_evals;
-    state.func_evals += ls_func_evals;
+    const bool last = n_iter == o.max_iter;
+    const int64_t evals = move(closure, last, gtd, loss, flat_grad);
+    current_evals += evals;
+    state.func_evals += evals;
+    // (After the last fixed step flat_grad is stale, but the loop ends there anyway.)
+    const bool opt_cond = evals > 0 && max_abs(flat_grad) <= o.tolerance_grad;
 
-    if (n_iter == o.max_iter || current_evals >= *o.max_eval || opt_cond) break;
+    if (last || current_evals >= *o.max_eval || opt_cond) break;
     double step_change = 0;  // max |d * t|: lack of progress in the parameters
     for (double v : state.d) step_change = std::max(step_change, std::abs(v * state.t));
     if (step_change <= o.tolerance_change) break;
@@ -380,9 +386,12 @@ nn::StateDict LBFGS::state_dict() const {
   if (s.has_history) {
     out.insert(st + "d", vector_tensor(s.d));
     out.insert(st + "t", scalar(s.t));
-    for (size_t k = 0; k < s.old_dirs.size(); ++k) out.insert(st + "old_dirs." + std::to_string(k), vector_tensor(s.old_dirs[k]));
-    for (size_t k = 0; k < s.old_stps.size(); ++k) out.insert(st + "old_stps." + std::to_string(k), vector_tensor(s.old_stps[k]));
-    for (size_t k = 0; k < s.ro.size(); ++k) out.insert(st + "ro." + std::to_string(k), scalar(s.ro[k]));
+    for (size_t k = 0; k < s.old_dirs.size(); ++k) {
+      const std::string index = std::to_string(k);
+      out.insert(st + "old_dirs." + index, vector_tensor(s.old_dirs[k]));
+      out.insert(st + "old_stps." + index, vector_tensor(s.old_stps[k]));
+      out.insert(st + "ro." + index, scalar(s.ro[k]));
+    }
     out.insert(st + "H_diag", scalar(s.H_diag));
     out.insert(st + "prev_flat_grad", vector_tensor(s.prev_flat_grad));
     out.insert(st + "prev_loss", scalar(s.prev_loss));

@@ -96,7 +96,9 @@ void Optimizer::for_each_param_with_grad(
                   " and dtype ", grad.dtype());
       autograd::check_inplace(p);  // bumps the version, so a graph that saved p notices the update
       Tensor work = p.is_contiguous() ? p : p.contiguous();
-      update(work, grad.contiguous(), g, i);
+      // Updates read the gradient while writing the parameter, through unaliased pointers.
+      const Tensor g_in = grad.shares_storage(work) ? grad.clone() : grad.contiguous();
+      update(work, g_in, g, i);
       if (!work.is_same(p)) Tensor(p).copy_(work);
     }
 }
@@ -135,7 +137,8 @@ std::string read_option(const Tensor& t, std::array<double, 2>& value) {
 
 std::string read_state(const Tensor& t, Tensor& like) {
   if (t.shape() != like.shape())
-    return "shape " + nabla::detail::str(t.shape()) + " does not match the expected " + nabla::detail::str(like.shape());
+    return "shape " + nabla::detail::str(t.shape()) + " does not match the expected " +
+           nabla::detail::str(like.shape());
   if (!is_floating(t.dtype())) return "dtype " + nabla::detail::str(t.dtype()) + " is not floating-point";
   NoGradGuard no_grad;
   like.copy_(t);

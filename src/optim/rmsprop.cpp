@@ -32,32 +32,61 @@ RMSpropState RMSprop::init_state(const Tensor& param, const RMSpropOptions& opti
 
 namespace {
 
-// grad_avg is null unless centered, buf null unless momentum > 0.
+template <typename T>
+struct RMSpropScalars {
+  T direction;  // -1 when maximizing
+  T alpha, rest, eps, weight_decay, momentum, neg_lr;
+  bool decay;
+};
+
+// Elements [0, n) of one chunk; grad_avg is used when Centered, buf when Momentum.
+template <bool Centered, bool Momentum, typename T>
+void rmsprop_kernel(T* __restrict param, const T* __restrict grad, T* __restrict square_avg, T* __restrict grad_avg,
+                    T* __restrict buf, int64_t n, const RMSpropScalars<T> s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T g0 = grad[i] * s.direction;
+    const T g = s.decay ? g0 + s.weight_decay * param[i] : g0;
+    const T sq = square_avg[i] * s.alpha + s.rest * g * g;
+    square_avg[i] = sq;
+    T avg;
+    if constexpr (Centered) {
+      const T mean = grad_avg[i] * s.alpha + s.rest * g;
+      grad_avg[i] = mean;
+      avg = std::sqrt(sq + T(-1) * mean * mean) + s.eps;
+    } else {
+      avg = std::sqrt(sq) + s.eps;
+    }
+    if constexpr (Momentum) {
+      const T b = buf[i] * s.momentum + g / avg;
+      buf[i] = b;
+      param[i] = param[i] + s.neg_lr * b;
+    } else {
+      param[i] = param[i] + s.neg_lr * g / avg;
+    }
+  }
+}
+
 template <typename T>
 void rmsprop_update(T* param, const T* grad, T* square_avg, T* grad_avg, T* buf, int64_t n, const RMSpropOptions& o) {
-  const T alpha = static_cast<T>(o.alpha), rest = static_cast<T>(1 - o.alpha), eps = static_cast<T>(o.eps);
-  const T weight_decay = static_cast<T>(o.weight_decay), momentum = static_cast<T>(o.momentum);
-  const T neg_lr = static_cast<T>(-o.lr);
+  const RMSpropScalars<T> s{.direction = static_cast<T>(o.maximize ? -1 : 1),
+                            .alpha = static_cast<T>(o.alpha),
+                            .rest = static_cast<T>(1 - o.alpha),
+                            .eps = static_cast<T>(o.eps),
+                            .weight_decay = static_cast<T>(o.weight_decay),
+                            .momentum = static_cast<T>(o.momentum),
+                            .neg_lr = static_cast<T>(-o.lr),
+                            .decay = o.weight_decay != 0};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T g = o.maximize ? -grad[i] : grad[i];
-      if (o.weight_decay != 0) g = g + weight_decay * param[i];
-      square_avg[i] = square_avg[i] * alpha + rest * g * g;
-      T avg;
-      if (grad_avg) {
-        grad_avg[i] = grad_avg[i] * alpha + rest * g;
-        avg = std::sqrt(square_avg[i] + T(-1) * grad_avg[i] * grad_avg[i]);
-      } else {
-        avg = std::sqrt(square_avg[i]);
-      }
-      avg = avg + eps;
-      if (buf) {
-        buf[i] = buf[i] * momentum + g / avg;
-        param[i] = param[i] + neg_lr * buf[i];
-      } else {
-        param[i] = param[i] + neg_lr * g / avg;
-      }
-    }
+    T* p = param + begin;
+    const T* g = grad + begin;
+    T* sq = square_avg + begin;
+    T* mean = grad_avg ? grad_avg + begin : nullptr;
+    T* b = buf ? buf + begin : nullptr;
+    const int64_t len = end - begin;
+    if (mean && b) rmsprop_kernel<true, true, T>(p, g, sq, mean, b, len, s);
+    else if (mean) rmsprop_kernel<true, false, T>(p, g, sq, mean, b, len, s);
+    else if (b) rmsprop_kernel<false, true, T>(p, g, sq, mean, b, len, s);
+    else rmsprop_kernel<false, false, T>(p, g, sq, mean, b, len, s);
   });
 }
 

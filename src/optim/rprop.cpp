@@ -28,27 +28,44 @@ RpropState Rprop::init_state(const Tensor& param, const RpropOptions& options) c
 namespace {
 
 template <typename T>
+struct RpropScalars {
+  T direction;  // -1 when maximizing
+  T etaminus, etaplus, min_step, max_step;
+};
+
+// torch.sign: -1, 0 or 1, NaN stays NaN.
+template <typename T>
 T sign(T x) {
-  return x > 0 ? T(1) : x < 0 ? T(-1) : x;  // keeps 0 (and NaN) as they are, as torch.sign
+  return x > 0 ? T(1) : x < 0 ? T(-1) : x;
+}
+
+template <typename T>
+void rprop_kernel(T* __restrict param, const T* __restrict grad, T* __restrict prev, T* __restrict step_size, int64_t n,
+                  const RpropScalars<T> s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T g0 = grad[i] * s.direction;
+    const T trend = sign(g0 * prev[i]);
+    const T factor = trend > 0 ? s.etaplus : trend < 0 ? s.etaminus : trend == 0 ? T(1) : trend;
+    // clamp_(min, max) as PyTorch: max wins when min > max, NaN stays NaN.
+    const T grown = step_size[i] * factor;
+    const T low = grown < s.min_step ? s.min_step : grown;
+    const T step = low > s.max_step ? s.max_step : low;
+    step_size[i] = step;
+    const T g = factor == s.etaminus ? T(0) : g0;  // no move right after a sign flip
+    param[i] = param[i] + T(-1) * sign(g) * step;
+    prev[i] = g;
+  }
 }
 
 template <typename T>
 void rprop_update(T* param, const T* grad, T* prev, T* step_size, int64_t n, const RpropOptions& o) {
-  const T etaminus = static_cast<T>(o.etas[0]), etaplus = static_cast<T>(o.etas[1]);
-  const T min_step = static_cast<T>(o.step_sizes[0]), max_step = static_cast<T>(o.step_sizes[1]);
+  const RpropScalars<T> s{.direction = static_cast<T>(o.maximize ? -1 : 1),
+                          .etaminus = static_cast<T>(o.etas[0]),
+                          .etaplus = static_cast<T>(o.etas[1]),
+                          .min_step = static_cast<T>(o.step_sizes[0]),
+                          .max_step = static_cast<T>(o.step_sizes[1])};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T g = o.maximize ? -grad[i] : grad[i];
-      const T trend = sign(g * prev[i]);
-      const T factor = trend > 0 ? etaplus : trend < 0 ? etaminus : trend == 0 ? T(1) : trend;
-      // clamp_(min, max) as PyTorch: max wins when min > max, NaN stays NaN.
-      T s = step_size[i] * factor;
-      s = s < min_step ? min_step : s;
-      step_size[i] = s > max_step ? max_step : s;
-      if (factor == etaminus) g = 0;
-      param[i] = param[i] + T(-1) * sign(g) * step_size[i];
-      prev[i] = g;
-    }
+    rprop_kernel<T>(param + begin, grad + begin, prev + begin, step_size + begin, end - begin, s);
   });
 }
 

@@ -31,20 +31,47 @@ SGDState SGD::init_state(const Tensor& param, const SGDOptions& options) const {
 
 namespace {
 
+// The step's scalars in the parameter's type (PyTorch casts them so too).
+template <typename T>
+struct SGDScalars {
+  T direction;  // -1 when maximizing
+  T weight_decay, momentum, keep, neg_lr;  // keep = 1 - dampening
+  bool decay, first, nesterov;
+};
+
+// Elements [0, n) of one chunk; buf is null without momentum. Option switches are selects on
+// loop-invariant flags, so the loop vectorises.
+template <typename T>
+void sgd_kernel(T* __restrict param, const T* __restrict grad, T* __restrict buf, int64_t n, const SGDScalars<T> s) {
+  if (!buf) {
+    for (int64_t i = 0; i < n; ++i) {
+      const T g = grad[i] * s.direction;
+      const T d = s.decay ? g + s.weight_decay * param[i] : g;
+      param[i] = param[i] + s.neg_lr * d;
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const T g = grad[i] * s.direction;
+    const T d = s.decay ? g + s.weight_decay * param[i] : g;
+    const T b = s.first ? d : buf[i] * s.momentum + s.keep * d;
+    buf[i] = b;
+    param[i] = param[i] + s.neg_lr * (s.nesterov ? d + s.momentum * b : b);
+  }
+}
+
 template <typename T>
 void sgd_update(T* param, const T* grad, T* buf, bool first, int64_t n, const SGDOptions& o) {
-  const T weight_decay = static_cast<T>(o.weight_decay), momentum = static_cast<T>(o.momentum);
-  const T keep = static_cast<T>(1 - o.dampening), neg_lr = static_cast<T>(-o.lr);
+  const SGDScalars<T> s{.direction = static_cast<T>(o.maximize ? -1 : 1),
+                        .weight_decay = static_cast<T>(o.weight_decay),
+                        .momentum = static_cast<T>(o.momentum),
+                        .keep = static_cast<T>(1 - o.dampening),
+                        .neg_lr = static_cast<T>(-o.lr),
+                        .decay = o.weight_decay != 0,
+                        .first = first,
+                        .nesterov = o.nesterov};
   detail::for_each_chunk(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T d = o.maximize ? -grad[i] : grad[i];
-      if (o.weight_decay != 0) d = d + weight_decay * param[i];
-      if (buf) {
-        buf[i] = first ? d : buf[i] * momentum + keep * d;
-        d = o.nesterov ? d + momentum * buf[i] : buf[i];
-      }
-      param[i] = param[i] + neg_lr * d;
-    }
+    sgd_kernel<T>(param + begin, grad + begin, buf ? buf + begin : nullptr, end - begin, s);
   });
 }
 

@@ -240,9 +240,10 @@ void expect_error(F f, const std::string& fragment) {
 
 TEST(BarzilaiBorwein, Errors) {
   Tensor w = vec({1, 2}).requires_grad_(), v = vec({1, 2, 3}).requires_grad_();
-  expect_error([&] { BarzilaiBorwein bb({w}, {.lr = -1}); }, "lr must be > 0, got -1");
+  expect_error([&] { BarzilaiBorwein bb({w}, {.lr = -1}); }, "lr must be >= 0, got -1");
   expect_error([&] { BarzilaiBorwein bb({w}, {.min_step = 0}); }, "min_step must be > 0, got 0");
-  expect_error([&] { BarzilaiBorwein bb({w}, {.min_step = 2, .max_step = 1}); }, "max_step (1) must be >= min_step (2)");
+  expect_error([&] { BarzilaiBorwein bb({w}, {.min_step = 2, .max_step = 1}); },
+               "max_step (1) must be >= min_step (2)");
   expect_error([&] { BarzilaiBorwein bb({{{w}, {}}, {{v}, {}}}); }, "got 2 groups");
   expect_error([&] { BarzilaiBorwein bb(std::vector<Tensor>{}); }, "empty parameter list");
 

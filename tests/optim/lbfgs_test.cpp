@@ -81,6 +81,16 @@ int64_t state_int(const LBFGS& opt, const std::string& name) {
   return static_cast<int64_t>(opt.state_dict().at("state.0." + name).item());
 }
 
+template <typename F>
+void expect_error(F f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "expected nabla::Error mentioning " << fragment;
+  } catch (const nabla::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr(fragment));
+  }
+}
+
 TEST(LBFGS, TrajectoriesMatchPyTorch) {
   for (const auto& c : lbfgs_golden().at("cases")) {
     const std::string name = c.at("name");
@@ -93,8 +103,8 @@ TEST(LBFGS, TrajectoriesMatchPyTorch) {
       const auto& want = trajectory[k];
       const std::string where = name + " step " + std::to_string(k);
       const Tensor loss = opt.step(closure);
-      EXPECT_LE(max_relative_error(loss.detach(), scalar_tensor(want.at("loss").get<double>(), float64).reshape(loss.shape())),
-                1e-6)
+      const Tensor want_loss = scalar_tensor(want.at("loss").get<double>(), float64).reshape(loss.shape());
+      EXPECT_LE(max_relative_error(loss.detach(), want_loss), 1e-6)
           << where << ": loss " << loss.item() << " vs " << want.at("loss");
       for (size_t i = 0; i < params.size(); ++i)
         EXPECT_LE(max_relative_error(params[i].detach(), golden_tensor(want.at("params")[i])), 1e-6)
@@ -211,16 +221,12 @@ TEST(LBFGS, SchedulesDriveItsLearningRate) {
   schedule.step();
   EXPECT_DOUBLE_EQ(opt.lr(), 0.4);
   EXPECT_DOUBLE_EQ(opt.state_dict().at("param_groups.0.lr").item(), 0.4);
-}
 
-template <typename F>
-void expect_error(F f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "expected nabla::Error mentioning " << fragment;
-  } catch (const nabla::Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr(fragment));
-  }
+  // Cosine annealing reaches exactly 0 at T_max, a valid rate (the step then stays put).
+  CosineAnnealingLR cosine(opt, 1);
+  cosine.step();
+  EXPECT_EQ(opt.lr(), 0.0);
+  expect_error([&] { opt.set_lr(-0.1, 0); }, "lr must be >= 0, got -0.1");
 }
 
 TEST(LBFGS, Errors) {
@@ -232,7 +238,7 @@ TEST(LBFGS, Errors) {
   expect_error([&] { LBFGS two({{{x}, {}}, {{w}, {}}}); }, "parameter groups); got 2 groups");
   expect_error([&] { LBFGS none(std::vector<Tensor>{}); }, "empty parameter list");
   expect_error([&] { LBFGS ints({zeros({2}, int64)}); }, "dtype int64");
-  expect_error([&] { LBFGS bad({x}, {.lr = 0}); }, "lr must be > 0, got 0");
+  expect_error([&] { LBFGS bad({x}, {.lr = -1}); }, "lr must be >= 0, got -1");
   expect_error([&] { LBFGS bad({x}, {.max_iter = 0, .max_eval = 3}); }, "max_iter must be >= 1, got 0");
   expect_error([&] { LBFGS bad({x}, {.max_eval = 0}); }, "max_eval must be >= 1, got 0");
   expect_error([&] { LBFGS bad({x}, {.tolerance_grad = -1}); }, "tolerance_grad must be >= 0, got -1");

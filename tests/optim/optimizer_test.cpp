@@ -96,6 +96,28 @@ TEST(Optimizer, StateDictResumesTrainingBitExactly) {
     }
 }
 
+TEST(Optimizer, UpdatesDoNotDependOnTheThreadCount) {
+  // Large enough to be split into several chunks, with lengths that leave vector remainders.
+  const int saved = get_num_threads();
+  for (const auto& [name, make] : all_optimisers()) {
+    SCOPED_TRACE(name);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 3}) {
+      set_num_threads(threads);
+      Generator gen(7);
+      std::vector<Tensor> params = {randn({301, 333}, gen).requires_grad_(), randn({1001}, gen).requires_grad_()};
+      auto opt = make(params);
+      for (int s = 0; s < 3; ++s) {
+        for (Tensor& p : params) p.set_grad(randn(p.shape(), gen));
+        opt->step();
+      }
+      results.push_back(params[0].to_vector<float>());
+    }
+    EXPECT_EQ(results[0], results[1]);
+  }
+  set_num_threads(saved);
+}
+
 TEST(Optimizer, StateDictIsASnapshotKeyedLikePyTorch) {
   std::vector<Tensor> params = problem_params(float32);
   optim::Adam adam(params, {.lr = 0.05, .betas = {0.8, 0.9}, .amsgrad = true});

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -117,7 +116,6 @@ int replay_cases(const std::string& optimizer, Make make, double tol64, double t
       }
     }
     ++run;
-    std::printf("MAXERR %s %g %g\n", c.at("name").get<std::string>().c_str(), max_relative_error(params[0], W_expected.select(0, steps - 1)), max_relative_error(params[1], b_expected.select(0, steps - 1)));
   }
   return run;
 }

@@ -18,15 +18,15 @@
 namespace nabla::data {
 
 struct TrainTest {
-  std::shared_ptr<TensorDataset> train, test;
-  std::vector<std::string> class_names;  // class i's name; empty for regression targets
+  std::shared_ptr<TensorDataset> train{}, test{};
+  std::vector<std::string> class_names{};  // class i's name; empty for regression targets
 };
 
 /// One entry of the registry that `nabla datasets` prints.
 struct DatasetInfo {
-  std::string name;         // what load_dataset and --data take
-  std::string description;  // shapes, classes, options that apply
-  std::string source;       // where the data comes from (package, path, generator)
+  std::string name{};         // what load_dataset and --data take
+  std::string description{};  // shapes, classes, options that apply
+  std::string source{};       // where the data comes from (package, path, generator)
 };
 /// Every built-in data set, in display order.
 const std::vector<DatasetInfo>& builtin_datasets();
@@ -57,7 +57,7 @@ TrainTest load_csv(const std::string& path, const CsvOptions& options = {}, doub
 struct SyntheticOptions {
   int64_t n = 0;                 // training examples; 0: the generator's default
   int64_t n_test = -1;           // test examples; -1: as many as n
-  std::optional<double> noise;   // Gaussian noise std; unset: the generator's default
+  std::optional<double> noise{};  // Gaussian noise std; unset: the generator's default
   int64_t classes = 0;           // blobs: clusters (default 3); spirals: arms (default 2)
   int64_t dims = 2;              // blobs only
   double margin = 0.0;           // blobs: > 0 makes the classes separable with this margin
@@ -88,11 +88,11 @@ TrainTest make_sine(const SyntheticOptions& options = {});
 TrainTest hiring();
 
 struct DatasetOptions {
-  std::string data_dir;          // fashion-mnist: overrides the Debian path; mnist: required
-  std::string csv;               // csv: the file
-  CsvOptions csv_options;
+  std::string data_dir{};        // fashion-mnist: overrides the Debian path; mnist: required
+  std::string csv{};             // csv: the file
+  CsvOptions csv_options{};
   double test_fraction = 0.2;    // csv: the share of rows held out for testing
-  SyntheticOptions synthetic;    // the generators
+  SyntheticOptions synthetic{};  // the generators
 };
 
 /// Loads a data set of the registry by name ("fashion-mnist", "mnist", "csv", "xor", "blobs",

@@ -30,18 +30,18 @@ enum class CsvLabels {
 struct CsvOptions {
   char delimiter = ',';
   bool header = true;          // the first non-blank row names the columns
-  std::string label_name;      // the label column by header name; empty: use label_index
+  std::string label_name{};    // the label column by header name; empty: use label_index
   int64_t label_index = -1;    // the label column by 0-based position; negative counts from the end
   bool has_label = true;       // false: every column is a feature and targets stay undefined
   CsvLabels labels = CsvLabels::Auto;
 };
 
 struct CsvData {
-  Tensor features;                         // (N, F) float32
-  Tensor targets;                          // (N,) int64 class indices or float32 values
-  std::vector<std::string> feature_names;  // header names, or "column 1", "column 2", ...
-  std::string label_name;
-  std::vector<std::string> class_names;    // class i's label; empty for regression values
+  Tensor features{};                         // (N, F) float32
+  Tensor targets{};                          // (N,) int64 class indices or float32 values
+  std::vector<std::string> feature_names{};  // header names, or "column 1", "column 2", ...
+  std::string label_name{};
+  std::vector<std::string> class_names{};    // class i's label; empty for regression values
 };
 
 /// Reads a CSV file. Blank lines are skipped; a UTF-8 byte-order mark is ignored; CRLF line

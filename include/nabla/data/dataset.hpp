@@ -18,8 +18,8 @@ namespace nabla::data {
 
 /// One example, or a batch of them (inputs and targets stacked along a new dim 0).
 struct Batch {
-  Tensor input;
-  Tensor target;
+  Tensor input{};
+  Tensor target{};
 };
 
 class Dataset {
@@ -93,7 +93,7 @@ struct DataLoaderOptions {
   bool shuffle = false;
   bool drop_last = false;       // drop a final batch smaller than batch_size
   uint64_t seed = 0;            // the loader's own generator; epochs reshuffle from its stream
-  BatchTransform transform;     // optional, applied to every collated batch
+  BatchTransform transform{};   // optional, applied to every collated batch
   int64_t prefetch = 0;         // batches prepared ahead on a background thread (0 = none)
 };
 

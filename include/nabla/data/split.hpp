@@ -34,7 +34,7 @@ std::vector<std::shared_ptr<Subset>> stratified_split(std::shared_ptr<const Data
                                                       const std::vector<double>& fractions, Generator& generator);
 
 struct TrainValTest {
-  std::shared_ptr<Subset> train, val, test;
+  std::shared_ptr<Subset> train{}, val{}, test{};
 };
 
 /// Train/validation/test subsets from three fractions summing to 1 (any of them may be 0,
@@ -45,7 +45,7 @@ TrainValTest train_val_test_split(std::shared_ptr<const Dataset> dataset, const 
 
 /// One fold: the examples to train on and those held out for validation.
 struct Fold {
-  std::vector<int64_t> train, val;
+  std::vector<int64_t> train{}, val{};
 };
 
 /// K-fold cross-validation indices (sklearn's KFold): the (optionally shuffled) indices are cut
@@ -65,7 +65,7 @@ private:
 };
 
 struct CrossValidation {
-  std::vector<double> scores;  // one per fold, in fold order
+  std::vector<double> scores{};  // one per fold, in fold order
   double mean = 0.0;
   double std = 0.0;  // sample standard deviation (divisor k - 1): the folds are a sample
 };

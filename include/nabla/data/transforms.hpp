@@ -37,7 +37,7 @@ inline constexpr Flatten flatten{};
 /// Normalize). Integer inputs are converted to float32 first.
 Tensor normalize(const Tensor& x, const std::vector<double>& mean, const std::vector<double>& std);
 struct Normalize {
-  std::vector<double> mean, std;
+  std::vector<double> mean{}, std{};
   Tensor operator()(const Tensor& x) const { return normalize(x, mean, std); }
   Batch operator()(Batch batch) const;
 };

@@ -33,7 +33,9 @@ struct AdagradOptions {
   }
 };
 
-/// Per-parameter state; made for every parameter at construction, as PyTorch does.
+/// Per-parameter state; made for every parameter at construction, as PyTorch does. Each group's
+/// own initial_accumulator_value is used (PyTorch reads only the constructor's argument and
+/// ignores the value in a param-group dict).
 struct AdagradState {
   Tensor step;  // 0-d float64
   Tensor sum;   // accumulated squared gradients, like the parameter

@@ -45,7 +45,8 @@ struct BarzilaiBorweinOptions {
 };
 
 /// Barzilai-Borwein gradient descent over a single parameter group. Parameters without a
-/// gradient count as having a zero gradient (they do not move).
+/// gradient count as having a zero gradient (they do not move). lr = 0 is accepted, as by every
+/// optimiser, so that a schedule may reach it; the steps that use lr then stay put.
 class BarzilaiBorwein : public Optimizer {
 public:
   explicit BarzilaiBorwein(std::vector<Tensor> params, BarzilaiBorweinOptions options = {});

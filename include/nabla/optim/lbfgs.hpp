@@ -80,6 +80,7 @@ private:
   void set_params(const std::vector<Tensor>& values);
   double evaluate_loss(const Closure& closure) const;
   Vec direction(const Vec& flat_grad, State& state) const;
+  int64_t move(const Closure& closure, bool last_iteration, double gtd, double& loss, Vec& flat_grad);
 
   LBFGSOptions options_;
   int64_t numel_ = 0;

@@ -149,7 +149,8 @@ public:
     for (size_t g = 0; g < options_.size(); ++g) {
       const std::string prefix = "param_groups." + std::to_string(g) + ".";
       Options options = options_[g];
-      options.visit([&](const char* name, const auto& value) { out.insert(prefix + name, detail::option_tensor(value)); });
+      options.visit(
+          [&](const char* name, const auto& value) { out.insert(prefix + name, detail::option_tensor(value)); });
       std::vector<int64_t> indices(groups_params_[g].size());
       for (size_t k = 0; k < indices.size(); ++k) indices[k] = static_cast<int64_t>(first_index(g) + k);
       out.insert(prefix + "params", tensor(indices, {static_cast<int64_t>(indices.size())}));

@@ -5,8 +5,6 @@
 
 #include "autograd/record.hpp"
 
-#include <limits>
-
 namespace nabla {
 
 using autograd::record;
@@ -41,15 +39,6 @@ Tensor grad_kernel(const char* op, const Tensor& g, const Tensor& s, F f) {
   return kernels::dispatch_floating(g.dtype(), op, [&]<typename T>() {
     return map_new<T, T, T>(g.shape(), g, s, [f](T gv, T sv) { return static_cast<T>(f(gv, sv)); });
   });
-}
-
-// Bounds of clamp as T; an absent bound is the type's extreme, which clamps nothing.
-template <typename T>
-std::pair<T, T> clamp_bounds(const char* op, std::optional<double> min, std::optional<double> max) {
-  using limits = std::numeric_limits<T>;
-  const T lo = min ? elementwise::scalar_as<T>(op, *min) : (limits::has_infinity ? -limits::infinity() : limits::lowest());
-  const T hi = max ? elementwise::scalar_as<T>(op, *max) : (limits::has_infinity ? limits::infinity() : limits::max());
-  return {lo, hi};
 }
 
 }  // namespace
@@ -172,7 +161,7 @@ Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const
   // x < lo and x > hi are false for NaN, so NaN passes through; lo > hi gives hi everywhere
   // (torch.clamp's min(max(x, lo), hi)).
   Tensor out = kernels::dispatch(dtype(), [&]<typename T>() {
-    const auto [lo, hi] = clamp_bounds<T>("clamp", min, max);
+    const auto [lo, hi] = elementwise::clamp_bounds<T>("clamp", min, max);
     return map_new<T, T>(shape(), *this, [lo, hi](T v) {
       const T low = v < lo ? lo : v;
       return low > hi ? hi : low;
@@ -181,7 +170,7 @@ Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const
   if (!autograd::needs_grad({*this})) return out;
   return record("ClampBackward", out, {*this}, [sx = SavedTensor(*this), min, max](const Tensor& g) -> TensorList {
     return {kernels::dispatch_floating(g.dtype(), "clamp backward", [&]<typename T>() {
-      const auto [lo, hi] = clamp_bounds<T>("clamp", min, max);
+      const auto [lo, hi] = elementwise::clamp_bounds<T>("clamp", min, max);
       return map_new<T, T, T>(g.shape(), g, sx.get(),
                               [lo, hi](T gv, T x) { return x >= lo && x <= hi ? gv : T(0); });
     })};

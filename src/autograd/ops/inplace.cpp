@@ -5,10 +5,10 @@
 
 #include "autograd/record.hpp"
 
-#include <limits>
-
 namespace nabla {
 
+using elementwise::for_row_blocks;
+using elementwise::row_offset;
 using elementwise::scalar_as;
 
 namespace {
@@ -53,7 +53,11 @@ void update1(const char* op, Tensor& self, double scalar, F f) {
     const T v = scalar_as<T>(op, scalar);
     autograd::check_inplace(self);
     T* p = self.data_ptr<T>();
-    kernels::map1(self.shape(), p, self.strides(), p, self.strides(), [f, v](T x) { return static_cast<T>(f(x, v)); });
+    const Shape& st = self.strides();
+    for_row_blocks(self.shape(), [&](const Shape& block, int64_t r) {
+      T* q = p + row_offset(st, r);
+      kernels::map1(block, q, st, q, st, [f, v](T x) { return static_cast<T>(f(x, v)); });
+    });
   };
   if constexpr (FloatingOnly) {
     kernels::dispatch_floating(self.dtype(), op, run);
@@ -72,8 +76,14 @@ void update2(const char* op, Tensor& self, const Tensor& other, double scalar, F
     autograd::check_inplace(self, {other});
     const Tensor src = readable(self, other);
     T* p = self.data_ptr<T>();
-    kernels::map2(self.shape(), p, self.strides(), p, self.strides(), src.data_ptr<T>(),
-                  detail::broadcast_strides(src, self.shape()), [f, v](T x, T y) { return static_cast<T>(f(x, y, v)); });
+    const T* y = src.data_ptr<T>();
+    const Shape& st = self.strides();
+    const Shape sy = detail::broadcast_strides(src, self.shape());
+    for_row_blocks(self.shape(), [&](const Shape& block, int64_t r) {
+      T* q = p + row_offset(st, r);
+      kernels::map2(block, q, st, q, st, y + row_offset(sy, r), sy,
+                    [f, v](T a, T b) { return static_cast<T>(f(a, b, v)); });
+    });
   };
   if constexpr (FloatingOnly) {
     kernels::dispatch_floating(self.dtype(), op, run);
@@ -94,9 +104,16 @@ void update3(const char* op, Tensor& self, const Tensor& t1, const Tensor& t2, d
     const Tensor a = readable(self, t1);
     const Tensor b = readable(self, t2);
     T* p = self.data_ptr<T>();
-    kernels::map3(self.shape(), p, self.strides(), p, self.strides(), a.data_ptr<T>(),
-                  detail::broadcast_strides(a, self.shape()), b.data_ptr<T>(), detail::broadcast_strides(b, self.shape()),
-                  [f, v](T x, T y, T z) { return static_cast<T>(f(x, y, z, v)); });
+    const T* pa = a.data_ptr<T>();
+    const T* pb = b.data_ptr<T>();
+    const Shape& st = self.strides();
+    const Shape sa = detail::broadcast_strides(a, self.shape());
+    const Shape sb = detail::broadcast_strides(b, self.shape());
+    for_row_blocks(self.shape(), [&](const Shape& block, int64_t r) {
+      T* q = p + row_offset(st, r);
+      kernels::map3(block, q, st, q, st, pa + row_offset(sa, r), sa, pb + row_offset(sb, r), sb,
+                    [f, v](T x, T y, T z) { return static_cast<T>(f(x, y, z, v)); });
+    });
   };
   if constexpr (FloatingOnly) {
     kernels::dispatch_floating(self.dtype(), op, run);
@@ -161,14 +178,16 @@ Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
   check_writable("clamp_", *this);
   NABLA_CHECK(min || max, "clamp_: at least one of min and max must be given (tensor of shape ", shape(), ")");
   kernels::dispatch(dtype(), [&]<typename T>() {
-    using limits = std::numeric_limits<T>;
-    const T lo = min ? scalar_as<T>("clamp_", *min) : (limits::has_infinity ? -limits::infinity() : limits::lowest());
-    const T hi = max ? scalar_as<T>("clamp_", *max) : (limits::has_infinity ? limits::infinity() : limits::max());
+    const auto [lo, hi] = elementwise::clamp_bounds<T>("clamp_", min, max);
     autograd::check_inplace(*this);
     T* p = data_ptr<T>();
-    kernels::map1(shape(), p, strides(), p, strides(), [lo, hi](T x) {
-      const T low = x < lo ? lo : x;
-      return low > hi ? hi : low;
+    const Shape& st = strides();
+    for_row_blocks(shape(), [&](const Shape& block, int64_t r) {
+      T* q = p + row_offset(st, r);
+      kernels::map1(block, q, st, q, st, [lo, hi](T x) {
+        const T low = x < lo ? lo : x;
+        return low > hi ? hi : low;
+      });
     });
   });
   return *this;
