@@ -22,6 +22,9 @@ function(nabla_target_options target)
     target_compile_options(${target} PRIVATE /W4 $<$<BOOL:${NABLA_WERROR}>:/WX>)
   else()
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    # nabla never reads errno; without this, std::sqrt's errno path blocks vectorising the
+    # optimiser and elementwise loops (Adam's step over 235k parameters: 2.0 ms -> 0.15 ms).
+    target_compile_options(${target} PRIVATE -fno-math-errno)
     # GCC 12 reports a false -Wrestrict inside libstdc++'s std::string operator+ at -O3
     # (GCC bug 105651, fixed in GCC 13); it says nothing about our code.
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

@@ -204,7 +204,7 @@ Tensor read_idx(const std::string& path) {
               " of ", type_name(h.type), ", which is ", expected, " data bytes after the ", h.bytes,
               "-byte header, but only ", found, " follow", where);
   int64_t trailing = 0;
-  std::vector<unsigned char> scratch(chunk_bytes);
+  std::array<unsigned char, 4096> scratch{};
   for (size_t got = f.read(scratch.data(), scratch.size()); got > 0; got = f.read(scratch.data(), scratch.size()))
     trailing += static_cast<int64_t>(got);
   NABLA_CHECK(trailing == 0, "read_idx: '", path, "': ", trailing, " unexpected trailing bytes after the ", expected,

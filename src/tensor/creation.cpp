@@ -96,7 +96,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   kernels::dispatch(dtype, [&]<typename T>() {
     T* p = out.data_ptr<T>();
     // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
-    const int64_t half = steps / 2;
+    const int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; ++i)
       p[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
                                      : end - step * static_cast<double>(steps - 1 - i));

@@ -203,7 +203,7 @@ TEST(Engine, ApiExampleFromTheIssue) {
   }
   const std::string dot = to_dot(loss);
   EXPECT_NE(dot.find("digraph"), std::string::npos);
-  EXPECT_NE(dot.find("MatMul"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("Matmul"), std::string::npos) << dot;
   EXPECT_NE(dot.find("(784, 10)"), std::string::npos) << dot;
 }
 
