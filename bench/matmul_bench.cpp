@@ -3,6 +3,15 @@
 // The BLAS baseline writes into a preallocated buffer; nabla allocates its output every call.
 //
 //   build/bench/matmul_bench --benchmark_min_time=0.2
+//   NABLA_NUM_THREADS=1 build/bench/matmul_bench --benchmark_min_time=0.2
+//       --benchmark_min_warmup_time=0.5 --benchmark_repetitions=5
+//       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+//   (one command line)
+//
+// The warm-up matters for 1024x1024x1024: Storage's aligned_alloc leaves the freed 4 MB output
+// slightly too small for the next aligned request, so glibc grows the heap (1024 fresh-page
+// faults per call) for the first ~10 calls before reusing memory; the warm-up measures the
+// steady state a training loop runs in.
 //
 // Shapes are named MxKxN for (M, K) @ (K, N). Both sides use nabla's thread count
 // (NABLA_NUM_THREADS, default all cores), which nabla passes on to OpenBLAS.
@@ -11,10 +20,21 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
+
+// Inputs are made once per shape and kept for the whole program, so that benchmark runs do not
+// churn the heap (and restart the allocator transient above) by freeing and remaking them.
+const nabla::Tensor& input(int64_t rows, int64_t cols) {
+  static std::map<std::pair<int64_t, int64_t>, nabla::Tensor> cache;
+  auto [it, inserted] = cache.try_emplace({rows, cols});
+  if (inserted) it->second = nabla::randn({rows, cols});
+  return it->second;
+}
 
 void set_flops(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
   state.counters["GFLOPS"] = benchmark::Counter(2.0 * static_cast<double>(m * n * k),
@@ -24,9 +44,8 @@ void set_flops(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
 
 // (M, K) @ (K, N), both row-major.
 void BM_nabla_matmul(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
-  nabla::manual_seed(0);
-  const nabla::Tensor x = nabla::randn({m, k});
-  const nabla::Tensor w = nabla::randn({k, n});
+  const nabla::Tensor& x = input(m, k);
+  const nabla::Tensor& w = input(k, n);
   for (auto _ : state) {
     nabla::Tensor y = x.matmul(w);
     benchmark::DoNotOptimize(y.data_ptr<float>());
@@ -35,9 +54,8 @@ void BM_nabla_matmul(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
 }
 
 void BM_cblas_sgemm(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
-  nabla::manual_seed(0);
-  const nabla::Tensor x = nabla::randn({m, k});
-  const nabla::Tensor w = nabla::randn({k, n});
+  const nabla::Tensor& x = input(m, k);
+  const nabla::Tensor& w = input(k, n);
   std::vector<float> y(static_cast<size_t>(m * n));
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
@@ -51,9 +69,8 @@ void BM_cblas_sgemm(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
 
 // The Linear layer: x (M, K) @ W^T with W stored (N, K); nabla passes W to BLAS transposed.
 void BM_nabla_matmul_wt(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
-  nabla::manual_seed(0);
-  const nabla::Tensor x = nabla::randn({m, k});
-  const nabla::Tensor w = nabla::randn({n, k});
+  const nabla::Tensor& x = input(m, k);
+  const nabla::Tensor& w = input(n, k);
   for (auto _ : state) {
     nabla::Tensor y = x.matmul(w.t());
     benchmark::DoNotOptimize(y.data_ptr<float>());
@@ -62,9 +79,8 @@ void BM_nabla_matmul_wt(benchmark::State& state, int64_t m, int64_t k, int64_t n
 }
 
 void BM_cblas_sgemm_wt(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
-  nabla::manual_seed(0);
-  const nabla::Tensor x = nabla::randn({m, k});
-  const nabla::Tensor w = nabla::randn({n, k});
+  const nabla::Tensor& x = input(m, k);
+  const nabla::Tensor& w = input(n, k);
   std::vector<float> y(static_cast<size_t>(m * n));
   for (auto _ : state) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n),

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   auto act = nn::make_activation(activation);
   auto output = std::make_shared<nn::Linear>(2, 1);
   nn::Sequential net({hidden, act, output});
-  optim::Adam optimizer(net.parameters(), {.lr = 0.05});
+  optim::SGD optimizer(net.parameters(), {.lr = 0.5, .momentum = 0.9});
 
   for (int epoch = 0; epoch <= 2000; ++epoch) {
     optimizer.zero_grad();

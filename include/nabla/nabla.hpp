@@ -38,3 +38,13 @@
 #include <nabla/optim/lbfgs.hpp>
 #include <nabla/optim/barzilai_borwein.hpp>
 #include <nabla/optim/lr_scheduler.hpp>
+#include <nabla/train/metrics.hpp>
+#include <nabla/train/history.hpp>
+#include <nabla/train/callback.hpp>
+#include <nabla/train/progress.hpp>
+#include <nabla/train/hash.hpp>
+#include <nabla/train/checkpoint.hpp>
+#include <nabla/train/fit.hpp>
+#include <nabla/io/safetensors.hpp>
+#include <nabla/io/spec.hpp>
+#include <nabla/io/checkpoint.hpp>

@@ -82,19 +82,28 @@ private:
 };
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
-    : dataset_(std::move(dataset)), options_(std::move(options)), generator_(options_.seed) {
+    : dataset_(std::move(dataset)), options_(std::move(options)), generator_(options_.seed),
+      epoch_state_(generator_.get_state()) {
   NABLA_CHECK(dataset_ != nullptr, "DataLoader: the dataset is null");
   NABLA_CHECK(options_.batch_size >= 1, "DataLoader: batch_size must be at least 1, got ", options_.batch_size);
   NABLA_CHECK(options_.prefetch >= 0, "DataLoader: prefetch must be 0 (off) or a positive number of batches, got ",
               options_.prefetch);
 }
 
+DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
+    : DataLoader(std::shared_ptr<const Dataset>(&dataset, [](const Dataset*) {}), std::move(options)) {}
+
 int64_t DataLoader::num_batches() const {
   const int64_t n = dataset_->size();
   return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
 }
 
-DataLoader::Iterator DataLoader::begin() {
+DataLoader::Iterator DataLoader::begin() { return begin_at(0); }
+
+DataLoader::Iterator DataLoader::begin_at(int64_t first_batch) {
+  NABLA_CHECK(first_batch >= 0 && first_batch <= num_batches(), "DataLoader::begin_at: batch ", first_batch,
+              " is out of range for an epoch of ", num_batches(), " batches");
+  epoch_state_ = generator_.get_state();
   const int64_t n = dataset_->size();
   std::vector<int64_t> order(static_cast<size_t>(n));
   if (options_.shuffle) {
@@ -104,7 +113,7 @@ DataLoader::Iterator DataLoader::begin() {
   } else {
     std::iota(order.begin(), order.end(), int64_t{0});
   }
-  return Iterator(this, std::make_shared<const std::vector<int64_t>>(std::move(order)), 0);
+  return Iterator(this, std::make_shared<const std::vector<int64_t>>(std::move(order)), first_batch);
 }
 
 DataLoader::Iterator DataLoader::end() { return Iterator(this, nullptr, num_batches()); }

@@ -43,7 +43,7 @@ std::string repr(const OptionValue& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
         else if constexpr (std::is_same_v<T, std::string>) return "'" + v + "'";
-        else return detail::str(v);
+        else return nabla::detail::str(v);
       },
       value);
 }

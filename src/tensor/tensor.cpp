@@ -15,13 +15,18 @@
 namespace nabla {
 
 Storage::Storage(size_t bytes) : nbytes(bytes) {
-  // 64-byte alignment suits AVX-512 loads and cache lines; round up as aligned_alloc requires.
-  const size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
-  data = std::aligned_alloc(64, rounded);
-  NABLA_CHECK(data != nullptr, "out of memory allocating ", bytes, " bytes");
+  // 64-byte alignment suits AVX-512 loads and cache lines. Plain malloc plus manual alignment
+  // rather than aligned_alloc: glibc reuses freed malloc blocks of the same size, while large
+  // aligned_alloc blocks are not reused, so every big temporary would fault in fresh pages.
+  // The pointer malloc returned is kept in the word just below `data`.
+  void* allocation = std::malloc(bytes + 64 + sizeof(void*));
+  NABLA_CHECK(allocation != nullptr, "out of memory allocating ", bytes, " bytes");
+  const auto address = reinterpret_cast<uintptr_t>(allocation) + sizeof(void*);
+  data = reinterpret_cast<void*>((address + 63) & ~uintptr_t{63});
+  static_cast<void**>(data)[-1] = allocation;
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { std::free(static_cast<void**>(data)[-1]); }
 
 namespace detail {
 
@@ -83,6 +88,7 @@ DType Tensor::dtype() const { return NABLA_IMPL("dtype")->dtype; }
 int64_t Tensor::storage_offset() const { return NABLA_IMPL("storage_offset")->offset; }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;  // as PyTorch: nothing to lay out
   const Shape& sh = shape();
   const Shape& st = strides();
   int64_t expected = 1;

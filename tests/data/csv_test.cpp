@@ -146,7 +146,7 @@ TEST_F(Csv, MutatedFilesNeverCrash) {
   const std::string alphabet = ",\"\n\r ab1.-e+";
   Generator g(7);
   int errors = 0;
-  for (int trial = 0; trial < 600; ++trial) {
+  for (int trial = 0; trial < 200; ++trial) {
     std::string text = valid;
     for (int64_t k = g.randint(1, 4); k > 0; --k) {
       const auto at = static_cast<size_t>(g.randint(0, static_cast<int64_t>(text.size())));
@@ -163,7 +163,7 @@ TEST_F(Csv, MutatedFilesNeverCrash) {
       ++errors;
     }
   }
-  EXPECT_GT(errors, 100);
+  EXPECT_GT(errors, 30);
 }
 
 struct BadFile {

@@ -179,6 +179,42 @@ TEST(DataLoader, GeneratorStateResumesExactly) {
   EXPECT_EQ(epoch(resumed), next);
 }
 
+TEST(DataLoader, ResumesInTheMiddleOfAnEpoch) {
+  for (int64_t prefetch : {0, 2}) {
+    DataLoader a(numbered(30), {.batch_size = 4, .shuffle = true, .seed = 5, .prefetch = prefetch});
+    epoch(a);
+    const auto second = epoch(a);  // the uninterrupted run's second epoch
+    const Generator::State saved = a.epoch_state();
+    const auto third = epoch(a);
+    // A fresh loader resumes the second epoch at batch 3, then goes on to the third.
+    DataLoader b(numbered(30), {.batch_size = 4, .shuffle = true, .seed = 5, .prefetch = prefetch});
+    b.generator().set_state(saved);
+    std::vector<std::vector<int64_t>> rest;
+    for (auto it = b.begin_at(3); it != b.end(); ++it) rest.push_back(it->target.to_vector<int64_t>());
+    EXPECT_EQ(rest, std::vector<std::vector<int64_t>>(second.begin() + 3, second.end()));
+    EXPECT_EQ(epoch(b), third);
+    EXPECT_THROW(b.begin_at(9), Error);
+    EXPECT_EQ(b.begin_at(8), b.end());
+  }
+}
+
+TEST(DataLoader, BorrowsADatasetAsInItsHeader) {
+  TensorDataset images(zeros({10, 1, 2, 2}, uint8), arange(10.0, int64));
+  DataLoader loader(images, {.batch_size = 4,
+                             .shuffle = true,
+                             .seed = 0,
+                             .transform = [](Batch b) {
+                               b.input = b.input.to(float32);
+                               return b;
+                             }});
+  int64_t seen = 0;
+  for (const Batch& b : loader) {
+    EXPECT_EQ(b.input.dtype(), float32);
+    seen += b.input.size(0);
+  }
+  EXPECT_EQ(seen, 10);
+}
+
 TEST(DataLoader, TransformAppliesToEveryBatch) {
   DataLoader loader(numbered(6), {.batch_size = 4, .transform = [](Batch b) {
                                     b.input = b.input * 2.0;

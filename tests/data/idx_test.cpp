@@ -199,7 +199,7 @@ TEST_F(Idx, MutatedFilesNeverCrash) {
   const std::string valid = idx_bytes<int16_t>(0x0B, {3, 4}, {1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12});
   Generator g(42);
   int errors = 0;
-  for (int trial = 0; trial < 600; ++trial) {
+  for (int trial = 0; trial < 200; ++trial) {
     std::string bytes = valid;
     const int64_t kind = g.randint(0, 3);
     if (kind == 0) {
@@ -224,7 +224,7 @@ TEST_F(Idx, MutatedFilesNeverCrash) {
       ++errors;
     }
   }
-  EXPECT_GT(errors, 400);
+  EXPECT_GT(errors, 130);
 }
 
 TEST(IdxRealData, FashionMnistTestSetLoads) {

@@ -124,6 +124,7 @@ TEST(TrainValTestSplit, PlainAndStratified) {
   }
   const TrainValTest no_test = train_val_test_split(ds, {0.9, 0.1, 0.0}, 1);
   EXPECT_EQ(no_test.test->size(), 0);
+  EXPECT_EQ(no_test.test->targets().shape(), (Shape{0}));
   EXPECT_THROW(train_val_test_split(ds, {0.5, 0.5}, 0), Error);
 }
 

@@ -8,13 +8,13 @@
 
 namespace {
 
-struct Run {
+struct ProcessResult {
   int status = -1;
   std::string output;
 };
 
-Run run(const std::string& command) {
-  Run r;
+ProcessResult run_command(const std::string& command) {
+  ProcessResult r;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf{};
@@ -28,7 +28,7 @@ std::string example(const char* name) { return std::string(NABLA_BINARY_DIR) + "
 }  // namespace
 
 TEST(Examples, LogisticRegressionSeparatesTheHiringData) {
-  Run r = run(example("logistic_regression"));
+  ProcessResult r = run_command(example("logistic_regression"));
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("training accuracy: 100.0%"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("learned line:"), std::string::npos) << r.output;
@@ -36,7 +36,7 @@ TEST(Examples, LogisticRegressionSeparatesTheHiringData) {
 }
 
 TEST(Examples, GradientCostAgreesAndReportsTimes) {
-  Run r = run(example("gradient_cost") + " 16");
+  ProcessResult r = run_command(example("gradient_cost") + " 16");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("largest difference"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("forward passes"), std::string::npos) << r.output;
@@ -46,7 +46,7 @@ TEST(Examples, XorIsLearnedForAtLeastNineOfTenSeeds) {
   for (const char* activation : {"tanh", "sigmoid"}) {
     int solved = 0;
     for (int seed = 0; seed < 10; ++seed) {
-      Run r = run(example("xor") + " " + std::to_string(seed) + " " + activation);
+      ProcessResult r = run_command(example("xor") + " " + std::to_string(seed) + " " + activation);
       if (r.status == 0) {
         EXPECT_NE(r.output.find("accuracy: 100%"), std::string::npos) << r.output;
         EXPECT_NE(r.output.find("separable in hidden space: yes"), std::string::npos) << r.output;
@@ -58,19 +58,19 @@ TEST(Examples, XorIsLearnedForAtLeastNineOfTenSeeds) {
 }
 
 TEST(Examples, PerceptronRespectsTheBoundAndStopsOnXor) {
-  Run r = run(example("perceptron"));
+  ProcessResult r = run_command(example("perceptron"));
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("XOR: converged: no"), std::string::npos) << r.output;
 }
 
 TEST(Examples, UniversalApproximationWidthHelps) {
-  Run r = run(example("universal_approximation") + " 1500");
+  ProcessResult r = run_command(example("universal_approximation") + " 1500");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("      20"), std::string::npos) << r.output;
 }
 
 TEST(Examples, EveryOptimizerReducesTheLoss) {
-  Run r = run(example("optimizers") + " 30");
+  ProcessResult r = run_command(example("optimizers") + " 30");
   EXPECT_EQ(r.status, 0) << r.output;
   for (const char* name : {"SGD", "Nesterov", "Adagrad", "Adadelta", "RMSprop", "AdamW", "Rprop", "ASGD", "LBFGS", "BB"})
     EXPECT_NE(r.output.find(name), std::string::npos) << name;

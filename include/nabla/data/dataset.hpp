@@ -106,6 +106,8 @@ struct DataLoaderOptions {
 class DataLoader {
 public:
   DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options);
+  /// Borrows `dataset`, which must outlive the loader.
+  DataLoader(const Dataset& dataset, DataLoaderOptions options);
 
   /// Number of batches per epoch.
   int64_t num_batches() const;
@@ -119,8 +121,19 @@ public:
   Iterator begin();
   Iterator end();
 
+  /// Like begin(), but the epoch starts at batch `first_batch` (the batches before it are not
+  /// made). With the generator set back to epoch_state() this resumes an interrupted epoch:
+  ///   loader.generator().set_state(saved_epoch_state);
+  ///   for (auto it = loader.begin_at(saved_batch); it != loader.end(); ++it) { ... }
+  Iterator begin_at(int64_t first_batch);
+
   /// The generator, whose state a training checkpoint saves so a resumed run sees the same batches.
+  /// Saved between epochs it is all a resume needs; mid-epoch, save epoch_state() and the batch
+  /// index instead. Random transforms own their generators: save those too (between epochs, or
+  /// mid-epoch with prefetch = 0, since a prefetching producer runs the transform ahead).
   Generator& generator() { return generator_; }
+  /// The generator's state just before the current epoch drew its order.
+  const Generator::State& epoch_state() const { return epoch_state_; }
 
   class Iterator {
   public:
@@ -146,6 +159,7 @@ private:
   std::shared_ptr<const Dataset> dataset_;
   DataLoaderOptions options_;
   Generator generator_;
+  Generator::State epoch_state_;
 };
 
 }  // namespace nabla::data

@@ -5,7 +5,7 @@
 //   auto stop = std::make_shared<train::EarlyStopping>(
 //       train::EarlyStoppingOptions{.monitor = "val_loss", .patience = 3, .restore_best_weights = true});
 //   auto decay = std::make_shared<train::LRSchedulerCallback>(std::make_shared<optim::StepLR>(adam, 10));
-//   train::fit(*model, F::cross_entropy, adam, train_loader, &val_loader,
+//   train::fit(*model, loss, adam, train_loader, &val_loader,
 //              {.epochs = 30, .callbacks = {stop, decay}});
 #pragma once
 
@@ -47,6 +47,7 @@ struct BatchStats {
 class Callback {
 public:
   virtual ~Callback() = default;
+  /// Before the first epoch; a resumed run loads the callbacks' saved state right after it.
   virtual void on_train_begin(FitContext&) {}
   virtual void on_epoch_begin(FitContext&) {}
   /// After optimizer.step() of every training batch.
@@ -163,6 +164,7 @@ struct ModelCheckpointOptions {
 class ModelCheckpoint : public Callback {
 public:
   explicit ModelCheckpoint(ModelCheckpointOptions options);
+  void on_train_begin(FitContext& ctx) override;
   void on_epoch_end(FitContext& ctx, const EpochRecord& record) override;
 
   std::string best_path() const;

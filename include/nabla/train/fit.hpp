@@ -2,9 +2,9 @@
 // zero_grad, forward, loss, backward, (clip), step, exactly as a hand-written loop; fit adds
 // the bookkeeping around it (metrics, history, callbacks, progress, checkpoints, resume).
 //
-//   namespace F = nabla::nn::functional;
+//   nn::CrossEntropyLoss loss;
 //   optim::Adam adam(model->parameters(), {.lr = 1e-3});
-//   train::History h = train::fit(*model, F::cross_entropy, adam, train_loader, &val_loader,
+//   train::History h = train::fit(*model, loss, adam, train_loader, &val_loader,
 //                                 {.epochs = 10, .clip_grad_norm = 1.0});
 //   h.save_csv("history.csv");
 #pragma once

@@ -2,7 +2,8 @@
 // loader and reports them: accuracy, top-k accuracy, the confusion matrix and per-class
 // precision / recall / F1 for classification; MSE, MAE and R² for regression.
 //
-//   train::Evaluation e = train::evaluate(*model, test_loader, {.loss = F::cross_entropy});
+//   auto ce = [](const Tensor& logits, const Tensor& y) { return nn::functional::cross_entropy(logits, y); };
+//   train::Evaluation e = train::evaluate(*model, test_loader, {.loss = ce});
 //   std::cout << e.accuracy << " " << e.report.macro_f1 << "\n" << e.confusion << "\n";
 #pragma once
 
@@ -29,7 +30,7 @@ std::string task_name(Task task);
 Task resolve_task(Task task, const Tensor& target);
 
 /// The loss the training loop minimises: (model output, target) → a one-element tensor, the
-/// batch mean (any torch.nn.functional-style loss fits, e.g. nn::functional::cross_entropy).
+/// batch mean, e.g. a lambda calling nn::functional::cross_entropy (fit() also takes an nn::Loss).
 using LossFn = std::function<Tensor(const Tensor& output, const Tensor& target)>;
 
 // ---- classification ------------------------------------------------------------------------
