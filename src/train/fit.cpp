@@ -132,30 +132,36 @@ History fit(nn::Module& model, const LossFn& loss_fn, optim::Optimizer& optimize
   FitContext ctx{.model = model, .optimizer = optimizer, .history = history, .epochs = options.epochs,
                  .num_batches = train_loader.num_batches()};
   std::ostream& out = options.out ? *options.out : std::cout;
+  const bool to_stdout = options.out == nullptr || options.out == &std::cout;
+  const bool interactive = options.verbose > 0 && options.interactive.value_or(to_stdout && stdout_is_terminal());
   Callbacks callbacks = options.callbacks;
-  if (options.verbose > 0) {
-    const bool to_stdout = options.out == nullptr || options.out == &std::cout;
-    callbacks.push_back(std::make_shared<ProgressBar>(out, options.interactive.value_or(to_stdout && stdout_is_terminal())));
-  }
+  if (options.verbose > 0) callbacks.push_back(std::make_shared<ProgressBar>(out, interactive));
   if (!options.checkpoint_dir.empty()) std::filesystem::create_directories(options.checkpoint_dir);
 
   for (const auto& callback : callbacks) callback->on_train_begin(ctx);
   int64_t first_epoch = 1;
-  if (!options.resume_from.empty()) first_epoch = resume(options.resume_from, ctx, options.callbacks, train_loader, val_loader);
-
-  Task task = options.task;
-  for (ctx.epoch = first_epoch; ctx.epoch <= options.epochs && !ctx.stop_training; ++ctx.epoch) {
-    const Clock::time_point start = Clock::now();
-    EpochRecord record = train_one_epoch(model, loss_fn, optimizer, train_loader, options, callbacks, ctx, task);
-    if (val_loader)
-      add_validation(record, evaluate(model, *val_loader, {.task = task, .loss = loss_fn, .top_k = options.top_k}));
-    record.seconds = seconds_since(start);
-    history.append(record);
-    for (const auto& callback : callbacks) callback->on_epoch_end(ctx, history.back());
-    if (!options.checkpoint_dir.empty())
-      save_training_state(training_state_path(options.checkpoint_dir),
-                          capture_training_state(model, optimizer, options.callbacks, &train_loader, val_loader,
-                                                 ctx.epoch, history));
+  if (!options.resume_from.empty()) {
+    first_epoch = resume(options.resume_from, ctx, options.callbacks, train_loader, val_loader);
+    if (options.verbose > 0) out << "resumed from " << options.resume_from << " after epoch " << first_epoch - 1 << '\n';
+  }
+  try {
+    Task task = options.task;
+    for (ctx.epoch = first_epoch; ctx.epoch <= options.epochs && !ctx.stop_training; ++ctx.epoch) {
+      const Clock::time_point start = Clock::now();
+      EpochRecord record = train_one_epoch(model, loss_fn, optimizer, train_loader, options, callbacks, ctx, task);
+      if (val_loader)
+        add_validation(record, evaluate(model, *val_loader, {.task = task, .loss = loss_fn, .top_k = options.top_k}));
+      record.seconds = seconds_since(start);
+      history.append(record);
+      for (const auto& callback : callbacks) callback->on_epoch_end(ctx, history.back());
+      if (!options.checkpoint_dir.empty())
+        save_training_state(training_state_path(options.checkpoint_dir),
+                            capture_training_state(model, optimizer, options.callbacks, &train_loader, val_loader,
+                                                   ctx.epoch, history));
+    }
+  } catch (...) {
+    if (interactive) out << '\n' << std::flush;  // end the bar's line before the error is reported
+    throw;
   }
   --ctx.epoch;  // the last epoch trained (or resumed from)
   for (const auto& callback : callbacks) callback->on_train_end(ctx);

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -65,10 +66,11 @@ struct TrainingRun {
     manual_seed(1234);  // the training run's own stream (dropout), the same for every run
   }
 
-  train::History fit(int64_t epochs, const std::string& checkpoint_dir = "", const std::string& resume_from = "") {
+  train::History fit(int64_t epochs, const std::string& checkpoint_dir = "", const std::string& resume_from = "",
+                     std::ostream* out = nullptr) {
     return train::fit(*model, ce, *adam, train_loader, &val_loader,
-                      {.epochs = epochs, .callbacks = {schedule, stop}, .verbose = 0,
-                       .checkpoint_dir = checkpoint_dir, .resume_from = resume_from});
+                      {.epochs = epochs, .callbacks = {schedule, stop}, .verbose = out ? 1 : 0, .out = out,
+                       .interactive = false, .checkpoint_dir = checkpoint_dir, .resume_from = resume_from});
   }
 };
 
@@ -105,7 +107,9 @@ TEST(Resume, IsBitExactWithAnUninterruptedRun) {
   // Fresh objects: another initialisation, another default stream, loaders never iterated.
   TrainingRun resumed(99);
   randn({17});
-  const train::History rest = resumed.fit(N, "", state_path);
+  std::ostringstream out;
+  const train::History rest = resumed.fit(N, "", state_path, &out);
+  EXPECT_THAT(out.str(), ::testing::StartsWith("resumed from " + state_path + " after epoch 3\nepoch 4/5  "));
 
   EXPECT_EQ(train::weights_hash(*resumed.model), train::weights_hash(*straight.model));
   expect_same_bytes(resumed.model->state_dict(), straight.model->state_dict());

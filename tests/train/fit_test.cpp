@@ -343,6 +343,18 @@ TEST(Progress, InteractiveRedrawsABar) {
   EXPECT_THAT(text, HasSubstr("\033[K\n"));
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);  // two epochs and the hash
 
+  // An error mid-epoch ends the bar's line first.
+  std::ostringstream failed;
+  int calls = 0;
+  const train::LossFn failing = [&](const Tensor& o, const Tensor& t) {
+    NABLA_CHECK(++calls < 3, "boom");
+    return ce(o, t);
+  };
+  EXPECT_THROW(train::fit(*model, failing, sgd, loader, nullptr, {.epochs = 1, .out = &failed, .interactive = true}),
+               Error);
+  EXPECT_THAT(failed.str(), HasSubstr("\repoch 1/1 ["));
+  EXPECT_EQ(failed.str().back(), '\n');
+
   std::ostringstream silent;
   train::fit(*model, ce, sgd, loader, nullptr, {.epochs = 1, .verbose = 0, .out = &silent, .interactive = true});
   EXPECT_EQ(silent.str(), "");
