@@ -128,12 +128,18 @@ State& state() {
   return s;
 }
 
+// OpenBLAS rounds differently with different thread counts (measured with 0.3.21: sgemm from
+// about 16x64x512 up), which would make trained weights depend on the thread count. nabla
+// promises bit-identical results on any thread count, so BLAS always runs single-threaded;
+// parallel GEMM has to come from fixed-size tiles handed out by parallel_for.
+void pin_blas_threads() { openblas_set_num_threads(1); }
+
 void initialise() {
   State& s = state();
   std::call_once(s.init, [&] {
     const int n = default_num_threads();
     s.threads.store(n);
-    openblas_set_num_threads(n);
+    pin_blas_threads();
   });
 }
 
@@ -200,7 +206,7 @@ void set_num_threads(int threads) {
   kernels::State& s = kernels::state();
   std::lock_guard lock(s.run_mutex);  // waits for a running parallel_for; the pool is rebuilt lazily
   s.threads.store(threads, std::memory_order_release);
-  openblas_set_num_threads(threads);
+  kernels::pin_blas_threads();
 }
 
 int get_num_threads() { return kernels::num_threads(); }
