@@ -29,6 +29,10 @@ function(nabla_target_options target)
     # (GCC bug 105651, fixed in GCC 13); it says nothing about our code.
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
       target_compile_options(${target} PRIVATE -Wno-restrict)
+      # GCC 12.2 with AVX-512 (-march=native on this machine) miscompiles small constant
+      # arrays through SLP vectorisation: `double v[4] = {1, 1, 0, 0}; memcpy(p, v, 32)` stores
+      # {1, 1, 1, 1} even at -O2. Loop vectorisation is unaffected and stays on.
+      target_compile_options(${target} PRIVATE -fno-tree-slp-vectorize)
     endif()
     if(NABLA_WERROR)
       target_compile_options(${target} PRIVATE -Werror)

@@ -20,6 +20,7 @@ and written below with struct and json, laid out exactly as the reference implem
 import argparse
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -105,7 +106,8 @@ def run_nabla(binary, test, directory):
 def compare(label, ours, theirs):
     diff = (ours - theirs).abs().max().item()
     agree = (ours.argmax(1) == theirs.argmax(1)).float().mean().item()
-    print(f"  {label:<34} max |diff| = {diff:.3e}   same argmax: {agree * 100:.1f}%")
+    scale = theirs.abs().max().item()
+    print(f"  {label:<22} max |diff| = {diff:.3e} (logits up to {scale:.2f})   same argmax: {agree * 100:.1f}%")
     return diff, agree
 
 
@@ -134,7 +136,7 @@ def main():
         worst, ok = max(worst, diff), ok and agree == 1.0
         with open(path, "rb") as f:
             same_bytes = f.read() == serialize(tensors, metadata)
-        print(f"  {'':<34} file layout identical to safetensors.torch.save_file: {same_bytes}")
+        print(f"  {'':<22} file bytes identical to safetensors.torch.save_file's: {same_bytes}")
         ok = ok and same_bytes
 
     print("PyTorch -> nabla")
@@ -160,6 +162,8 @@ def main():
 
     ok = ok and worst <= args.tolerance
     print(f"largest logit difference {worst:.3e} (tolerance {args.tolerance:g}): {'OK' if ok else 'MISMATCH'}")
+    if ok and not args.dir:
+        shutil.rmtree(directory)
     sys.exit(0 if ok else 1)
 
 

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace nabla::io {
 namespace {
 
@@ -43,7 +45,8 @@ ModelInfo model_info(const std::map<std::string, std::string>& metadata, const s
   const bool shape_ok = shape.is_array() && std::all_of(shape.begin(), shape.end(), [](const json& d) {
                           return d.is_number_integer() && d.get<int64_t>() > 0;
                         });
-  NABLA_CHECK(shape_ok, "load_model: '", source, "': ", kInputShapeKey, " must be a JSON list of positive integers, got '",
+  NABLA_CHECK(shape_ok, "load_model: '", source, "': ", kInputShapeKey,
+              " must be a JSON list of positive integers, got '",
               shape_text, "'");
   info.input_shape = shape.get<Shape>();
   const std::string& outputs = required(metadata, kNumOutputsKey, source);

@@ -15,6 +15,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -109,7 +110,8 @@ std::optional<uint64_t> as_u64(const json& value) {
 }
 
 Entry parse_entry(const std::string& where, const std::string& name, const json& info) {
-  NABLA_CHECK(info.is_object(), where, "tensor '", name, "': expected an object with dtype, shape and data_offsets, got ",
+  NABLA_CHECK(info.is_object(), where, "tensor '", name,
+              "': expected an object with dtype, shape and data_offsets, got ",
               info.type_name());
   for (const auto& [key, value] : info.items())
     NABLA_CHECK(key == "dtype" || key == "shape" || key == "data_offsets", where, "tensor '", name,
@@ -220,13 +222,35 @@ std::vector<Entry> parse_header(const std::string& where, const std::string& tex
   return entries;
 }
 
-void read_exact(std::FILE* f, const std::string& where, uint64_t offset, void* out, uint64_t nbytes) {
-  if (nbytes == 0) return;
-  NABLA_CHECK(offset <= static_cast<uint64_t>(std::numeric_limits<long>::max()) &&
-                  std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0,
-              where, "cannot seek to byte ", offset);
-  NABLA_CHECK(std::fread(out, 1, nbytes, f) == nbytes, where, "cannot read ", nbytes, " bytes at byte ", offset,
-              " (file changed or truncated while reading?)");
+// Reads `nbytes` at `offset` of the source into `out`; the caller has checked the range.
+using ReadAt = std::function<void(uint64_t offset, void* out, uint64_t nbytes)>;
+
+// The whole reader over any byte source of `size` bytes (a file, or bytes in memory).
+SafetensorsFile parse_source(const std::string& where, uint64_t size, const ReadAt& read_at) {
+  NABLA_CHECK(size >= 8, where, "file is ", size,
+              " bytes, too short for the 8-byte header length (not a safetensors file?)");
+  unsigned char length_bytes[8];
+  read_at(0, length_bytes, 8);
+  uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | length_bytes[i];
+  NABLA_CHECK(header_size <= kMaxHeaderBytes, where, "header length ", header_size, " exceeds the ", kMaxHeaderBytes,
+              "-byte limit (not a safetensors file?)");
+  NABLA_CHECK(header_size <= size - 8, where, "header length ", header_size, " runs past the end of the file (", size,
+              " bytes; truncated?)");
+
+  std::string text(header_size, '\0');
+  if (header_size > 0) read_at(8, text.data(), header_size);
+  NABLA_CHECK(!text.empty() && text[0] == '{', where, "header must start with '{' (not a safetensors file?)");
+
+  SafetensorsFile out;
+  const uint64_t data_start = 8 + header_size;
+  const std::vector<Entry> entries = parse_header(where, text, size - data_start, out.metadata);
+  for (const Entry& e : entries) {
+    Tensor t = empty(e.shape, e.dtype);
+    if (e.end > e.begin) read_at(data_start + e.begin, t.impl()->storage->data, e.end - e.begin);
+    out.tensors.emplace_back(e.name, std::move(t));
+  }
+  return out;
 }
 
 }  // namespace
@@ -237,33 +261,21 @@ SafetensorsFile read_safetensors(const std::string& path) {
   NABLA_CHECK(file != nullptr, where, "cannot open: ", std::strerror(errno));
   struct stat st {};
   NABLA_CHECK(::fstat(::fileno(file.get()), &st) == 0 && S_ISREG(st.st_mode), where, "not a regular file");
-  const auto file_size = static_cast<uint64_t>(st.st_size);
-  NABLA_CHECK(file_size >= 8, where, "file is ", file_size,
-              " bytes, too short for the 8-byte header length (not a safetensors file?)");
+  return parse_source(where, static_cast<uint64_t>(st.st_size), [&](uint64_t offset, void* out, uint64_t nbytes) {
+    NABLA_CHECK(offset <= static_cast<uint64_t>(std::numeric_limits<long>::max()) &&
+                    std::fseek(file.get(), static_cast<long>(offset), SEEK_SET) == 0,
+                where, "cannot seek to byte ", offset);
+    NABLA_CHECK(std::fread(out, 1, nbytes, file.get()) == nbytes, where, "cannot read ", nbytes, " bytes at byte ",
+                offset, " (file changed or truncated while reading?)");
+  });
+}
 
-  unsigned char length_bytes[8];
-  read_exact(file.get(), where, 0, length_bytes, 8);
-  uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | length_bytes[i];
-  NABLA_CHECK(header_size <= kMaxHeaderBytes, where, "header length ", header_size, " exceeds the ", kMaxHeaderBytes,
-              "-byte limit (not a safetensors file?)");
-  NABLA_CHECK(header_size <= file_size - 8, where, "header length ", header_size, " runs past the end of the file (",
-              file_size, " bytes; truncated?)");
-
-  std::string text(header_size, '\0');
-  read_exact(file.get(), where, 8, text.data(), header_size);
-  NABLA_CHECK(!text.empty() && text[0] == '{', where, "header must start with '{' (not a safetensors file?)");
-
-  SafetensorsFile out;
-  const uint64_t data_start = 8 + header_size;
-  const std::vector<Entry> entries = parse_header(where, text, file_size - data_start, out.metadata);
-  for (const Entry& e : entries) {
-    Tensor t = empty(e.shape, e.dtype);
-    read_exact(file.get(), where, data_start + e.begin, t.numel() ? static_cast<void*>(t.impl()->storage->data) : nullptr,
-               e.end - e.begin);
-    out.tensors.emplace_back(e.name, std::move(t));
-  }
-  return out;
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name) {
+  const std::string where = "read_safetensors: '" + name + "': ";
+  return parse_source(where, bytes.size(), [&](uint64_t offset, void* out, uint64_t nbytes) {
+    NABLA_CHECK(offset <= bytes.size() && nbytes <= bytes.size() - offset, where, "internal: read outside the bytes");
+    std::memcpy(out, bytes.data() + offset, nbytes);
+  });
 }
 
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,

@@ -324,7 +324,8 @@ BuiltModel build_layers(const std::vector<LayerSpec>& layers, const Shape& input
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string where = "build_model: layer " + std::to_string(i) + " (" + layers[i].type + ")";
     const LayerType& type = check_layer(where + ": ", layers[i]);
-    LayerResult result = type.build(Options(where, layers[i].options), LayerContext{where, shape, num_outputs, generator});
+    const LayerContext context{where, shape, num_outputs, generator};
+    LayerResult result = type.build(Options(where, layers[i].options), context);
     out.model->push_back(result.module);
     out.layers.push_back({std::to_string(i), layers[i].type, result.output_shape});
     shape = result.output_shape;
@@ -349,8 +350,9 @@ std::shared_ptr<nn::Module> build_model(const std::string& spec, const Shape& in
 std::shared_ptr<nn::Module> build_model_from_json(const std::string& json_or_path, const Shape& input_shape,
                                                   int64_t num_outputs, Generator* generator) {
   const std::string s = trim(json_or_path);
-  const std::vector<LayerSpec> layers =
-      s.starts_with("{") ? parse_json(s, "inline JSON model spec") : parse_json(read_text_file(s), "model file '" + s + "'");
+  const std::vector<LayerSpec> layers = s.starts_with("{")
+                                            ? parse_json(s, "inline JSON model spec")
+                                            : parse_json(read_text_file(s), "model file '" + s + "'");
   return build_layers(layers, input_shape, num_outputs, generator).model;
 }
 

@@ -61,8 +61,8 @@ LayerResult build_dropout(const Options& o, const LayerContext& ctx) {
 
 LayerResult build_gelu(const Options& o, const LayerContext& ctx) {
   const std::string approximate = o.get_string("approximate", "none");
-  NABLA_CHECK(approximate == "none" || approximate == "tanh", ctx.where, ": approximate must be 'none' or 'tanh', got '",
-              approximate, "'");
+  NABLA_CHECK(approximate == "none" || approximate == "tanh", ctx.where,
+              ": approximate must be 'none' or 'tanh', got '", approximate, "'");
   return {std::make_shared<nn::GELU>(approximate), ctx.input_shape};
 }
 

@@ -175,8 +175,9 @@ TEST(Interop, ExportForTorch) {
     auto model = build_model(spec, kInteropInput, 10, &gen);
     train_briefly(*model, kInteropInput, 10, 7);
     model->eval();
-    save_model(*model, dir + "/nabla_" + name + ".safetensors", {spec, kInteropInput, 10, R"({"steps": 5})"});
-    write_safetensors(dir + "/nabla_" + name + "_out.safetensors", {{"y", load_model(dir + "/nabla_" + name + ".safetensors").model->forward(x)}});
+    const std::string file = dir + "/nabla_" + name + ".safetensors";
+    save_model(*model, file, {spec, kInteropInput, 10, R"({"steps": 5})"});
+    write_safetensors(dir + "/nabla_" + name + "_out.safetensors", {{"y", load_model(file).model->forward(x)}});
   }
 }
 

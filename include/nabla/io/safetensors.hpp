@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct SafetensorsFile {
 /// the byte range, ranges inside the data section, no overlaps or gaps. Any problem is a
 /// nabla::Error naming the file and the problem.
 SafetensorsFile read_safetensors(const std::string& path);
+/// The same checks on a file's bytes already in memory; `name` stands for the path in errors.
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name = "<memory>");
 
 /// Writes tensors (any of nabla's dtypes, made contiguous) and metadata atomically: a temporary
 /// file in the same directory is written, flushed and renamed over `path`, so an interrupted

@@ -83,7 +83,8 @@ write("st_offsets_negative.safetensors", st({"a": info(offsets=(-8, 0))}, f32x2)
 write("st_offsets_reversed.safetensors", st({"a": info(offsets=(8, 0))}, f32x2), "end before they begin")
 write("st_offsets_past_end.safetensors", st({"a": info(shape=(4,), offsets=(0, 16))}, f32x2),
       "run past the end of the data section")
-write("st_offsets_huge.safetensors", st({"a": info(shape=(0,), offsets=(2**64 - 1, 2**64 - 1))}, b""), "gap in the data")
+write("st_offsets_huge.safetensors", st({"a": info(shape=(0,), offsets=(2**64 - 1, 2**64 - 1))}, b""),
+      "gap in the data")
 write("st_truncated_data.safetensors", st({"a": info(), "b": info(offsets=(8, 16))}, f32x2 + b"\x00"),
       "run past the end of the data section")
 write("st_overlap.safetensors", st({"a": info(), "b": info(offsets=(4, 12))}, f32x2 + f32x2[:4]), "overlap")
