@@ -25,6 +25,9 @@ function(nabla_target_options target)
     # nabla never reads errno; without this, std::sqrt's errno path blocks vectorising the
     # optimiser and elementwise loops (Adam's step over 235k parameters: 2.0 ms -> 0.15 ms).
     target_compile_options(${target} PRIVATE -fno-math-errno)
+    # No implicit FMA contraction: a vectorised loop body and its scalar remainder must round
+    # identically, or results would depend on where thread-count-dependent chunks end.
+    target_compile_options(${target} PRIVATE -ffp-contract=off)
     # GCC 12 reports a false -Wrestrict inside libstdc++'s std::string operator+ at -O3
     # (GCC bug 105651, fixed in GCC 13); it says nothing about our code.
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
