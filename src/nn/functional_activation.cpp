@@ -108,7 +108,8 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
     return [](T g, T v) {
       const T t = std::tanh(T(kSqrt2OverPi) * (v + T(kKappa) * v * v * v));
       const T d_inner = T(kSqrt2OverPi) * (T(1) + T(3 * kKappa) * v * v);
-      return g * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * d_inner);
+      const T sech2 = (T(1) - t) * (T(1) + t);  // 1 - t², without cancellation near |t| = 1
+      return g * (T(0.5) * (T(1) + t) + T(0.5) * v * sech2 * d_inner);
     };
   });
 }

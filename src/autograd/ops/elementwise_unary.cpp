@@ -130,7 +130,9 @@ Tensor Tensor::tanh() const {
   return record("TanhBackward", out, {*this}, [so = SavedTensor(out)](const Tensor& g) -> TensorList {
     return {grad_kernel("tanh backward", g, so.get(), [](auto gv, auto t) {
       using T = decltype(gv);
-      return gv * (T(1) - t * t);
+      // (1 - t)(1 + t), not 1 - t*t: for |t| near 1 the subtraction is exact, so no digits are
+      // lost to cancellation and the result does not depend on whether the compiler fuses t*t.
+      return gv * ((T(1) - t) * (T(1) + t));
     })};
   });
 }
