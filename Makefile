@@ -2,20 +2,21 @@
 #
 #   make / make build   install missing Debian packages, configure (once), build
 #   make test           build, then run every test with CTest
-#   make demo           also install the Fashion-MNIST data, build, run $(DEMO)
-#   make bench          build, then run every build/bench/*_bench
+#   make demo           build, then train an MLP on Fashion-MNIST and write a report ($(DEMO))
+#   make bench          nabla side by side with PyTorch (bench/compare.py; installs python3-torch)
 #   make deps           only install missing Debian packages
 #   make clean          remove build/
 #
 # Variables: JOBS (parallel jobs, default: nproc), BUILD_TYPE (default Release,
 # used only when build/ is first configured), CMAKE_ARGS (extra configure
-# arguments, same), DEMO (program run by `make demo`).
+# arguments, same), DEMO (command run by `make demo`), BENCH_ARGS (e.g. --quick).
 
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
 CMAKE_ARGS ?=
-DEMO       ?= $(BUILD_DIR)/examples/logistic_regression
+DEMO       ?= $(BUILD_DIR)/nabla train --model mlp:256,128 --data fashion-mnist --epochs 4 --name demo --force
+BENCH_ARGS ?=
 
 # Keep CMake's own sub-make quiet about entering/leaving directories.
 MAKEFLAGS += --no-print-directory
@@ -36,19 +37,11 @@ build: deps
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 600 -j$(JOBS)
 
-# Sequential on purpose: the data set is installed before building and running.
-demo:
-	scripts/install-deps.sh --with-data
-	$(MAKE) --no-print-directory build
+demo: build
 	$(DEMO)
 
 bench: build
-	@set -e; found=0; \
-	for b in $(BUILD_DIR)/bench/*_bench; do \
-	  [ -x "$$b" ] || continue; found=1; \
-	  echo "==> $$b"; "$$b"; \
-	done; \
-	[ $$found -eq 1 ] || echo "no benchmarks in $(BUILD_DIR)/bench/"
+	/usr/bin/python3 bench/compare.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR)

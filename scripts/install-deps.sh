@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # install-deps.sh -- install the Debian packages nabla needs, and nothing else.
 #
-# Usage: scripts/install-deps.sh [--with-data] [--with-torch]
+# Usage: scripts/install-deps.sh [--with-torch]
 #   (no flag)     build + test dependencies (compiler, CMake, BLAS, GoogleTest, ...)
-#   --with-data   also the real Fashion-MNIST data set (dataset-fashion-mnist:
-#                 gzipped IDX files under /usr/share/datasets/fashion-mnist/)
+#                 and the real Fashion-MNIST data set (dataset-fashion-mnist: gzipped
+#                 IDX files under /usr/share/datasets/fashion-mnist/, 30 MB), which
+#                 the CLI tests and the benchmark smoke run train on
 #   --with-torch  also PyTorch + NumPy (python3-torch python3-numpy), only to
 #                 regenerate golden values and compare benchmarks; the tests
 #                 never need them
@@ -26,6 +27,7 @@ packages=(
   nlohmann-json3-dev
   libcli11-dev
   zlib1g-dev
+  dataset-fashion-mnist
 )
 
 # Prints the comment block at the top of this file.
@@ -35,7 +37,6 @@ usage() {
 
 for arg in "$@"; do
   case "$arg" in
-    --with-data)  packages+=(dataset-fashion-mnist) ;;
     --with-torch) packages+=(python3-torch python3-numpy) ;;
     -h|--help)    usage; exit 0 ;;
     *)            echo "install-deps.sh: unknown option '$arg'" >&2; usage >&2; exit 2 ;;

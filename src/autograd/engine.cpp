@@ -38,8 +38,12 @@ void accumulate_into_leaf(Node& node, const Tensor& g) {
   Tensor leaf(leaf_impl);
   Tensor current = leaf.grad();
   if (!current.defined()) {
-    // A fresh contiguous copy: optimisers update .grad in place, so it must not alias anything.
-    leaf.set_grad(g.clone());
+    // Optimisers update .grad in place, so it must not alias anything: a gradient nobody else
+    // holds (the usual fresh result of a backward function) is kept as it is, as PyTorch's
+    // AccumulateGrad does; anything else is copied. This saves a parameter-sized copy per step.
+    const bool unshared = g.is_contiguous() && g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 &&
+                          !g.requires_grad() && !g.impl()->grad_fn;
+    leaf.set_grad(unshared ? g : g.clone());
   } else {
     current.add_(g);
   }

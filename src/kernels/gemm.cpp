@@ -1,5 +1,10 @@
 // GEMM through OpenBLAS. Validates what BLAS would otherwise reject by printing to stderr
 // (or by reading out of bounds), and handles the empty cases BLAS treats inconsistently.
+//
+// Threads: OpenBLAS itself runs single-threaded (its rounding depends on its thread count), and
+// nabla splits C into tiles fixed by the shape alone, one single-threaded BLAS call per tile, on
+// nabla's pool. Every element of C is therefore computed by the same call whatever the thread
+// count, so results are bit-identical for 1, 2 or 16 threads.
 #include "kernels/gemm.hpp"
 
 #include "kernels/parallel.hpp"
@@ -42,6 +47,49 @@ void scale(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
 
 CBLAS_TRANSPOSE op(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
 
+// C split into `count` tiles of `size` rows (along m) or columns (along n).
+struct Tiling {
+  bool along_rows = false;
+  int64_t size = 0;
+  int64_t count = 1;
+};
+
+// Up to 8 tiles along C's longer side, each at least 64 wide and worth at least 2^18
+// multiply-adds: smaller tiles would spend more on re-packing the shared operand and on call
+// overhead than a second core gains. Depends on (m, n, k) only, never on the thread count.
+Tiling tiling(int64_t m, int64_t n, int64_t k) {
+  constexpr int64_t kMaxTiles = 8, kMinWidth = 64, kMinMacs = int64_t{1} << 18, kAlign = 8;
+  const bool along_rows = m > n;
+  const int64_t extent = along_rows ? m : n;
+  int64_t count = 1;
+  while (count * 2 <= kMaxTiles && extent / (count * 2) >= kMinWidth && m * n * k / (count * 2) >= kMinMacs)
+    count *= 2;
+  if (count == 1) return {along_rows, extent, 1};
+  const int64_t size = ((extent + count - 1) / count + kAlign - 1) / kAlign * kAlign;
+  return {along_rows, size, (extent + size - 1) / size};
+}
+
+// Runs blas(m, n, a, b, c) once per tile of C on nabla's threads, with a, b and c offset to the
+// tile; op(A)'s rows and op(B)'s columns follow C's.
+template <typename T, typename Blas>
+void tiled(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+           int64_t ldb, T* c, int64_t ldc, Blas&& blas) {
+  const Tiling t = tiling(m, n, k);
+  if (t.count == 1) return blas(m, n, a, b, c);
+  parallel_for(0, t.count, 1, [&](int64_t first, int64_t last) {
+    for (int64_t tile = first; tile < last; ++tile) {
+      const int64_t lo = tile * t.size;
+      if (t.along_rows) {
+        const int64_t rows = std::min(t.size, m - lo);
+        blas(rows, n, trans_a ? a + lo : a + lo * lda, b, c + lo * ldc);
+      } else {
+        const int64_t cols = std::min(t.size, n - lo);
+        blas(m, cols, a, trans_b ? b + lo * ldb : b + lo, c + lo);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
@@ -50,8 +98,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   if (m == 0 || n == 0) return;
   if (k == 0) return scale(m, n, beta, c, ldc);
   ensure_blas_threads();
-  cblas_sgemm(CblasRowMajor, op(trans_a), op(trans_b), static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
-              alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+  tiled(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, [&](int64_t tm, int64_t tn, const float* ta, const float* tb, float* tc) {
+    cblas_sgemm(CblasRowMajor, op(trans_a), op(trans_b), static_cast<int>(tm), static_cast<int>(tn),
+                static_cast<int>(k), alpha, ta, static_cast<int>(lda), tb, static_cast<int>(ldb), beta, tc,
+                static_cast<int>(ldc));
+  });
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
@@ -60,8 +111,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
   if (m == 0 || n == 0) return;
   if (k == 0) return scale(m, n, beta, c, ldc);
   ensure_blas_threads();
-  cblas_dgemm(CblasRowMajor, op(trans_a), op(trans_b), static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
-              alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+  tiled(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, [&](int64_t tm, int64_t tn, const double* ta, const double* tb, double* tc) {
+    cblas_dgemm(CblasRowMajor, op(trans_a), op(trans_b), static_cast<int>(tm), static_cast<int>(tn),
+                static_cast<int>(k), alpha, ta, static_cast<int>(lda), tb, static_cast<int>(ldb), beta, tc,
+                static_cast<int>(ldc));
+  });
 }
 
 }  // namespace nabla::kernels
