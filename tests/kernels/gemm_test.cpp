@@ -1,12 +1,16 @@
 // The BLAS gemm wrapper against the reference triple loop (itself pinned by hand-computed
-// values): every transpose combination, padded leading dimensions, alpha/beta, empty sizes.
+// values): every transpose combination, padded leading dimensions, alpha/beta, empty sizes;
+// the tiled multi-threaded path on shapes large enough to be split along rows or columns, and
+// its promise of bit-identical results for any thread count.
 #include "kernels/gemm.hpp"
 
 #include <nabla/error.hpp>
+#include <nabla/tensor.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -68,6 +72,47 @@ void check_all_cases() {
 
 TEST(Gemm, FloatMatchesReference) { check_all_cases<float>(); }
 TEST(Gemm, DoubleMatchesReference) { check_all_cases<double>(); }
+
+// Restores nabla's thread count when a test ends.
+struct ThreadCount {
+  int saved = get_num_threads();
+  ~ThreadCount() { set_num_threads(saved); }
+};
+
+// Shapes split into tiles along n (n >= m) and along m (m > n), with ragged last tiles.
+const int64_t tiled_sizes[][3] = {{64, 520, 300}, {300, 70, 129}, {517, 131, 40}};
+
+TEST(Gemm, TiledShapesMatchReferenceOnTwoThreads) {
+  ThreadCount restore;
+  set_num_threads(2);
+  std::mt19937 rng(7);
+  for (const auto& s : tiled_sizes)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        check_against_reference<float>(ta, tb, s[0], s[1], s[2], 5, 1.0f, 0.0f, rng);
+        check_against_reference<double>(ta, tb, s[0], s[1], s[2], 0, -0.5, 2.0, rng);
+      }
+}
+
+TEST(Gemm, ResultsAreBitIdenticalForAnyThreadCount) {
+  ThreadCount restore;
+  std::mt19937 rng(11);
+  for (const auto& s : tiled_sizes)
+    for (bool ta : {false, true}) {
+      const int64_t m = s[0], n = s[1], k = s[2];
+      const std::vector<float> a = random_values<float>(static_cast<size_t>(m * k), rng);
+      const std::vector<float> b = random_values<float>(static_cast<size_t>(k * n), rng);
+      std::vector<float> first;
+      for (int threads : {1, 2, 3, 8}) {
+        set_num_threads(threads);
+        std::vector<float> c(static_cast<size_t>(m * n));
+        gemm(ta, false, m, n, k, 1.0f, a.data(), ta ? m : k, b.data(), n, 0.0f, c.data(), n);
+        if (first.empty()) first = c;
+        ASSERT_EQ(0, std::memcmp(first.data(), c.data(), c.size() * sizeof(float)))
+            << "threads=" << threads << " m=" << m << " n=" << n << " k=" << k << " ta=" << ta;
+      }
+    }
+}
 
 TEST(Gemm, BetaZeroOverwritesNaN) {
   // matmul writes into uninitialised memory: beta = 0 must not propagate what was there.
