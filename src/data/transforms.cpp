@@ -35,7 +35,14 @@ Tensor ScaleToUnit::operator()(const Tensor& x) const {
   if (is_floating(x.dtype())) return x;
   NABLA_CHECK(x.dtype() == uint8, "scale_to_unit: expected uint8 (0..255) or floating-point input, got ", x.dtype(),
               " of shape ", x.shape());
-  return x.to(float32).div(255.0);
+  // One pass instead of to(float32) then div: the same float division, so the same values.
+  const Tensor in = x.contiguous();
+  Tensor out = empty(x.shape(), float32);
+  const uint8_t* src = in.data_ptr<uint8_t>();
+  float* dst = out.data_ptr<float>();
+  const int64_t n = x.numel();
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
+  return out;
 }
 Batch ScaleToUnit::operator()(Batch batch) const { return on_input(std::move(batch), *this); }
 

@@ -34,6 +34,16 @@ TEST(ScaleToUnit, Uint8ToFloatAndBatchForm) {
   EXPECT_EQ(b.target.to_vector<int64_t>(), (std::vector<int64_t>{7}));
 }
 
+TEST(ScaleToUnit, EveryByteIsTheFloatDivisionBy255) {
+  // torchvision's ToTensor: x.float() / 255, division in float; also on a non-contiguous view.
+  std::vector<int64_t> all(256);
+  for (int64_t v = 0; v < 256; ++v) all[static_cast<size_t>(v)] = v;
+  const Tensor u8 = tensor(all, {2, 128}).to(uint8);
+  const std::vector<float> got = scale_to_unit(u8).to_vector<float>();
+  for (size_t v = 0; v < 256; ++v) ASSERT_EQ(got[v], static_cast<float>(v) / 255.0f) << "byte " << v;
+  EXPECT_EQ(scale_to_unit(u8.t()).to_vector<float>(), u8.t().to(float32).div(255.0).to_vector<float>());
+}
+
 TEST(Flatten, KeepsDimZero) {
   EXPECT_EQ(flatten(zeros({2, 1, 3, 4})).shape(), (Shape{2, 12}));
   EXPECT_EQ(flatten(zeros({5})).shape(), (Shape{5, 1}));
