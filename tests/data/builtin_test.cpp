@@ -5,6 +5,8 @@
 #include <nabla/data/idx.hpp>
 
 #include <gmock/gmock.h>
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -21,17 +23,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-class TempDir : public ::testing::Test {
-protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nabla_builtin_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class TempDir : public nabla::testing::TempDirTest {};
 
 std::vector<float> inputs_of(const TrainTest& t) { return t.train->inputs().to_vector<float>(); }
 

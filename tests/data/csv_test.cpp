@@ -3,6 +3,8 @@
 #include <nabla/data/csv.hpp>
 
 #include <gmock/gmock.h>
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,17 +20,11 @@ using ::testing::HasSubstr;
 
 const std::string corpus = std::string(NABLA_SOURCE_DIR) + "/tests/data/bad/";
 
-class Csv : public ::testing::Test {
+class Csv : public nabla::testing::TempDirTest {
 protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nabla_csv_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   // Writes `text` to a file and returns its path.
   std::string file(const std::string& text, const std::string& name = "data.csv") {
-    const std::string p = (dir_ / name).string();
+    const std::string p = path(name);
     std::ofstream(p, std::ios::binary) << text;
     return p;
   }
@@ -40,7 +36,6 @@ protected:
     }
     return "(no exception)";
   }
-  fs::path dir_;
 };
 
 TEST_F(Csv, HeaderAndStringLabelsMappedInSortedOrder) {

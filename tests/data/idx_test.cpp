@@ -5,6 +5,8 @@
 #include <nabla/data/idx.hpp>
 
 #include <gmock/gmock.h>
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -23,19 +25,7 @@ using ::testing::HasSubstr;
 
 const std::string corpus = std::string(NABLA_SOURCE_DIR) + "/tests/data/bad/";
 
-// A fresh directory per test, removed afterwards.
-class Idx : public ::testing::Test {
-protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("nabla_idx_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class Idx : public nabla::testing::TempDirTest {};
 
 // Header + big-endian payload, built by hand (independent of write_idx).
 template <typename T>

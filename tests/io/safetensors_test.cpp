@@ -6,6 +6,8 @@
 #include <nabla/nn/models.hpp>
 
 #include <gmock/gmock.h>
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -24,28 +26,7 @@ using ::testing::HasSubstr;
 
 const std::string corpus = std::string(NABLA_SOURCE_DIR) + "/tests/io/bad/";
 
-class Safetensors : public ::testing::Test {
-protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nabla_st_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(dir_);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  // Files in the test directory, so a test can see that no temporary file was left behind.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  fs::path dir_;
-};
+class Safetensors : public nabla::testing::TempDirTest {};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
