@@ -58,7 +58,7 @@ struct Tiling {
 // multiply-adds: smaller tiles would spend more on re-packing the shared operand and on call
 // overhead than a second core gains. Depends on (m, n, k) only, never on the thread count.
 Tiling tiling(int64_t m, int64_t n, int64_t k) {
-  constexpr int64_t kMaxTiles = 8, kMinWidth = 64, kMinMacs = int64_t{1} << 18, kAlign = 8;
+  constexpr int64_t kMaxTiles = 8, kMinWidth = 64, kMinMacs = int64_t{1} << 18, kAlign = 16;
   const bool along_rows = m > n;
   const int64_t extent = along_rows ? m : n;
   int64_t count = 1;
