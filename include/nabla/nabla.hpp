@@ -8,6 +8,7 @@
 #include <nabla/gradcheck.hpp>
 #include <nabla/shape.hpp>
 #include <nabla/tensor.hpp>
+#include <nabla/memory.hpp>
 #include <nabla/nn/activation.hpp>
 #include <nabla/nn/basic.hpp>
 #include <nabla/nn/dropout.hpp>
@@ -18,6 +19,8 @@
 #include <nabla/nn/container.hpp>
 #include <nabla/nn/models.hpp>
 #include <nabla/nn/module.hpp>
+#include <nabla/nn/cnn.hpp>
+#include <nabla/nn/norm_all.hpp>
 #include <nabla/optim/optimizer.hpp>
 #include <nabla/optim/sgd.hpp>
 #include <nabla/optim/adagrad.hpp>

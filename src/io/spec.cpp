@@ -195,6 +195,32 @@ std::vector<LayerSpec> parse_json(const std::string& text, const std::string& so
   return layers;
 }
 
+// Every pixel of a (C, spatial...) input sees itself: field 1, jump 1; none for flat inputs.
+std::optional<ReceptiveField> image_field(const Shape& shape) {
+  if (shape.size() < 2) return std::nullopt;
+  const std::vector<int64_t> ones(shape.size() - 1, 1);
+  return ReceptiveField{ones, ones};
+}
+
+// The field after a built layer (see SpatialMap).
+std::optional<ReceptiveField> next_field(std::optional<ReceptiveField> field, const LayerResult& layer) {
+  switch (layer.spatial) {
+    case SpatialMap::Pointwise:
+      return field;
+    case SpatialMap::Restart:
+      return image_field(layer.output_shape);
+    case SpatialMap::Global:
+      return std::nullopt;
+    case SpatialMap::Windows:
+      for (const Window& window : layer.windows) {
+        if (!field || field->size.size() != window.kernel.size()) return std::nullopt;
+        field = grow_receptive_field(*field, window);
+      }
+      return field;
+  }
+  return std::nullopt;
+}
+
 bool is_json_file(const std::string& spec) { return spec.size() > 5 && spec.ends_with(".json"); }
 
 std::string read_text_file(const std::string& path) {
@@ -308,6 +334,30 @@ std::string resolve_spec(const std::string& spec) {
   return s;
 }
 
+// ---- receptive fields -----------------------------------------------------------------------
+
+std::optional<ReceptiveField> grow_receptive_field(const ReceptiveField& in, const Window& w) {
+  const size_t dims = in.size.size();
+  NABLA_CHECK(in.jump.size() == dims && w.kernel.size() == dims && w.stride.size() == dims &&
+                  w.dilation.size() == dims,
+              "grow_receptive_field: a field over ", dims, " dims needs windows of ", dims, " sizes; got kernel ",
+              w.kernel, ", stride ", w.stride, ", dilation ", w.dilation);
+  ReceptiveField out = in;
+  for (size_t d = 0; d < dims; ++d) {
+    const int64_t span = (w.kernel[d] - 1) * w.dilation[d];  // input pixels a window spans, minus one
+    if (!w.transposed) {
+      out.size[d] = in.size[d] + span * in.jump[d];
+      out.jump[d] = in.jump[d] * w.stride[d];
+      continue;
+    }
+    if (in.jump[d] % w.stride[d] != 0) return std::nullopt;
+    const int64_t reached = (span + w.stride[d]) / w.stride[d];  // ceil((span + 1) / stride) input pixels
+    out.size[d] = in.size[d] + (reached - 1) * in.jump[d];
+    out.jump[d] = in.jump[d] / w.stride[d];
+  }
+  return out;
+}
+
 // ---- building -----------------------------------------------------------------------------
 
 BuiltModel build_layers(const std::vector<LayerSpec>& layers, const Shape& input_shape, int64_t num_outputs,
@@ -321,17 +371,29 @@ BuiltModel build_layers(const std::vector<LayerSpec>& layers, const Shape& input
   BuiltModel out;
   out.model = std::make_shared<nn::Sequential>();
   Shape shape = input_shape;
+  std::optional<ReceptiveField> field = image_field(shape);
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string where = "build_model: layer " + std::to_string(i) + " (" + layers[i].type + ")";
     const LayerType& type = check_layer(where + ": ", layers[i]);
     const LayerContext context{where, shape, num_outputs, generator};
-    LayerResult result = type.build(Options(where, layers[i].options), context);
+    LayerResult result;
+    try {
+      result = type.build(Options(where, layers[i].options), context);
+    } catch (const Error& e) {
+      // A module's own check (e.g. Conv2d's groups) does not know which layer it is.
+      if (std::string(e.what()).starts_with(where)) throw;
+      throw Error(where + ": " + e.what());
+    }
+    field = next_field(field, result);
     out.model->push_back(result.module);
-    out.layers.push_back({std::to_string(i), layers[i].type, result.output_shape});
+    out.layers.push_back({std::to_string(i), layers[i].type, result.output_shape,
+                          field ? field->size : std::vector<int64_t>{}, field ? field->jump : std::vector<int64_t>{}});
     shape = result.output_shape;
   }
-  NABLA_CHECK(num_outputs == 0 || shape == Shape{num_outputs}, "build_model: the model's output per example is ",
-              shape, " but the data needs [", num_outputs,
+  // Image-to-image models (e.g. unet) give an image per example; the data counts its values.
+  const bool image_output = shape.size() > 1 && shape_numel(shape) == num_outputs;
+  NABLA_CHECK(num_outputs == 0 || shape == Shape{num_outputs} || image_output,
+              "build_model: the model's output per example is ", shape, " but the data needs [", num_outputs,
               "]; end with a linear layer (its \"out\" defaults to the number of outputs)");
   out.output_shape = shape;
   return out;

@@ -76,16 +76,14 @@ void tiled(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T*
            int64_t ldb, T* c, int64_t ldc, Blas&& blas) {
   const Tiling t = tiling(m, n, k);
   if (t.count == 1) return blas(m, n, a, b, c);
-  parallel_for(0, t.count, 1, [&](int64_t first, int64_t last) {
-    for (int64_t tile = first; tile < last; ++tile) {
-      const int64_t lo = tile * t.size;
-      if (t.along_rows) {
-        const int64_t rows = std::min(t.size, m - lo);
-        blas(rows, n, trans_a ? a + lo : a + lo * lda, b, c + lo * ldc);
-      } else {
-        const int64_t cols = std::min(t.size, n - lo);
-        blas(m, cols, a, trans_b ? b + lo * ldb : b + lo, c + lo);
-      }
+  parallel_tasks(t.count, [&](int64_t tile) {
+    const int64_t lo = tile * t.size;
+    if (t.along_rows) {
+      const int64_t rows = std::min(t.size, m - lo);
+      blas(rows, n, trans_a ? a + lo : a + lo * lda, b, c + lo * ldc);
+    } else {
+      const int64_t cols = std::min(t.size, n - lo);
+      blas(m, cols, a, trans_b ? b + lo * ldb : b + lo, c + lo);
     }
   });
 }

@@ -49,4 +49,24 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& fn) {
       const_cast<void*>(static_cast<const void*>(&fn)));
 }
 
+/// Calls fn(i) once for every i in [0, count), each call a task that the first idle thread
+/// takes (the caller's included): for a few pieces of work whose results do not depend on which
+/// thread runs them, e.g. GEMM tiles. Unlike parallel_for's one chunk per thread, a thread that
+/// is descheduled or slow holds up at most one task. Exceptions as in parallel_for.
+template <typename F>
+void parallel_tasks(int64_t count, F&& fn) {
+  if (count <= 0) return;
+  if (count == 1 || num_threads() == 1) {
+    for (int64_t i = 0; i < count; ++i) fn(i);
+    return;
+  }
+  using Fn = std::remove_reference_t<F>;
+  detail::parallel_run(
+      0, count, count,
+      [](void* ctx, int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) (*static_cast<Fn*>(ctx))(i);
+      },
+      const_cast<void*>(static_cast<const void*>(&fn)));
+}
+
 }  // namespace nabla::kernels

@@ -5,6 +5,7 @@
 #include <nabla/autograd.hpp>
 
 #include "autograd/engine.hpp"
+#include "tensor/allocator.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/loops.hpp"
 
@@ -14,19 +15,9 @@
 
 namespace nabla {
 
-Storage::Storage(size_t bytes) : nbytes(bytes) {
-  // 64-byte alignment suits AVX-512 loads and cache lines. Plain malloc plus manual alignment
-  // rather than aligned_alloc: glibc reuses freed malloc blocks of the same size, while large
-  // aligned_alloc blocks are not reused, so every big temporary would fault in fresh pages.
-  // The pointer malloc returned is kept in the word just below `data`.
-  void* allocation = std::malloc(bytes + 64 + sizeof(void*));
-  NABLA_CHECK(allocation != nullptr, "out of memory allocating ", bytes, " bytes");
-  const auto address = reinterpret_cast<uintptr_t>(allocation) + sizeof(void*);
-  data = reinterpret_cast<void*>((address + 63) & ~uintptr_t{63});
-  static_cast<void**>(data)[-1] = allocation;
-}
+Storage::Storage(size_t bytes) : data(detail::allocate(bytes)), nbytes(bytes) {}
 
-Storage::~Storage() { std::free(static_cast<void**>(data)[-1]); }
+Storage::~Storage() { detail::deallocate(data, nbytes); }
 
 namespace detail {
 

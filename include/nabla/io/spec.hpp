@@ -73,11 +73,38 @@ struct LayerContext {
   Generator* generator = nullptr; // initial weights only (not kept); nullptr: default generator
 };
 
+/// A sliding window over the spatial dims, as a convolution or pooling layer applies it (one
+/// entry per spatial dim), for receptive fields. Padding does not matter to them.
+struct Window {
+  std::vector<int64_t> kernel, stride, dilation;
+  bool transposed = false;  // ConvTranspose: the output steps 1 / stride input pixels
+};
+
+/// How a layer's output pixels depend on its input pixels.
+enum class SpatialMap {
+  Pointwise,  // each on the same pixel (activations, batch norm, dropout): receptive field kept
+  Windows,    // through LayerResult::windows, applied in order (a conv, a pool, a residual block's body)
+  Restart,    // a new image from a reshape (unflatten): its pixels count as the input's
+  Global,     // no spatial layout after it (flatten, linear, global pooling): no receptive field
+};
+
 /// A built layer and its per-example output shape.
 struct LayerResult {
   std::shared_ptr<nn::Module> module;
   Shape output_shape;
+  SpatialMap spatial = SpatialMap::Pointwise;
+  std::vector<Window> windows{};  // SpatialMap::Windows: the path with the largest receptive field
 };
+
+/// The receptive field of a layer's output pixels and the jump (cumulative stride) between them,
+/// in input pixels, one entry per spatial dim.
+struct ReceptiveField {
+  std::vector<int64_t> size, jump;
+};
+/// The field after one window: r_out = r_in + (k - 1) d j_in and j_out = j_in s, so a w x w
+/// stride-1 layer grows it by w - 1. A transposed window reaches ceil(((k - 1) d + 1) / s) input
+/// pixels and divides the jump by s; nullopt when the jump is not divisible (fractional pixels).
+std::optional<ReceptiveField> grow_receptive_field(const ReceptiveField& in, const Window& window);
 
 /// A layer type of the JSON form.
 struct LayerType {
@@ -125,6 +152,9 @@ struct BuiltLayer {
   std::string name;    // child name in the Sequential ("0", "1", ...)
   std::string type;    // layer type ("linear")
   Shape output_shape;  // per example
+  /// Receptive field and jump of an output pixel per spatial dim, from an input of shape (C,
+  /// spatial...); both empty when the output has no spatial layout (e.g. after a flatten).
+  std::vector<int64_t> receptive_field{}, jump{};
 };
 struct BuiltModel {
   std::shared_ptr<nn::Sequential> model;

@@ -1,0 +1,327 @@
+// Convolution kernels: the reference loops (one loop nest visiting every product the
+// convolution is made of) and the vol2col + GEMM fast paths. See conv.hpp for layouts.
+//
+// Fast-path shapes, per image n and group g (cig = in_channels / groups, cog = out_channels /
+// groups, K = cig * kD * kH * kW, L = oD * oH * oW):
+//   col   is (in_channels * kD * kH * kW, L): vol2col of x_n; group g's rows are [g K, (g+1) K)
+//   w_g   is (cog, K), rows [g cog, (g+1) cog) of the weight read as (out_channels, K)
+//   y_n,g is (cog, L)
+// forward          y_n,g = w_g col_g
+// backward input   col_g = w_g^T gy_n,g, then col2vol adds each column entry back to its input
+// backward weight  gw_g += gy_n,g col_g^T
+#include "kernels/conv.hpp"
+
+#include "kernels/gemm.hpp"
+#include "kernels/parallel.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+namespace nabla::kernels {
+namespace {
+
+// ---- reference ------------------------------------------------------------------------------
+
+// Calls f(y_index, w_index, x_index) for every output element, input channel of its group and
+// kernel tap whose input position lies inside the input: the convolution as a list of products.
+template <typename F>
+void for_each_product(const ConvShape& s, F&& f) {
+  const int64_t cig = s.in_channels / s.groups, cog = s.out_channels / s.groups;
+  const auto &in = s.input, &out = s.output, &k = s.kernel, &st = s.stride, &p = s.padding, &d = s.dilation;
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t o = 0; o < s.out_channels; ++o)
+      for (int64_t od = 0; od < out[0]; ++od)
+        for (int64_t oh = 0; oh < out[1]; ++oh)
+          for (int64_t ow = 0; ow < out[2]; ++ow) {
+            const int64_t y_index = (((n * s.out_channels + o) * out[0] + od) * out[1] + oh) * out[2] + ow;
+            for (int64_t ci = 0; ci < cig; ++ci) {
+              const int64_t c = (o / cog) * cig + ci;
+              for (int64_t kd = 0; kd < k[0]; ++kd)
+                for (int64_t kh = 0; kh < k[1]; ++kh)
+                  for (int64_t kw = 0; kw < k[2]; ++kw) {
+                    const int64_t id = od * st[0] - p[0] + kd * d[0];
+                    const int64_t ih = oh * st[1] - p[1] + kh * d[1];
+                    const int64_t iw = ow * st[2] - p[2] + kw * d[2];
+                    if (id < 0 || id >= in[0] || ih < 0 || ih >= in[1] || iw < 0 || iw >= in[2]) continue;
+                    const int64_t x_index = (((n * s.in_channels + c) * in[0] + id) * in[1] + ih) * in[2] + iw;
+                    const int64_t w_index = (((o * cig + ci) * k[0] + kd) * k[1] + kh) * k[2] + kw;
+                    f(y_index, w_index, x_index);
+                  }
+            }
+          }
+}
+
+// ---- vol2col / col2vol ------------------------------------------------------------------------
+
+// Outputs [lo, hi) along one dim whose input index o * stride + offset lies in [0, in).
+struct Range {
+  int64_t lo = 0, hi = 0;
+  bool contains(int64_t o) const { return o >= lo && o < hi; }
+};
+
+Range valid_outputs(int64_t out, int64_t in, int64_t stride, int64_t offset) {
+  const int64_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  const int64_t hi = in - offset <= 0 ? 0 : (in - offset + stride - 1) / stride;
+  const int64_t l = std::min(lo, out);
+  return {l, std::clamp(hi, l, out)};
+}
+
+// Walks the column matrix of one image row by row (a row per channel and kernel tap) in
+// memory order, in runs along W: inside(col_index, x_index, count, x_step) for a run of
+// positions reading the input (x_index relative to the image, advancing by x_step),
+// outside(col_index, count) for a run reading padding.
+template <typename Inside, typename Outside>
+void walk_columns(const ConvShape& s, Inside&& inside, Outside&& outside) {
+  const auto &in = s.input, &out = s.output, &k = s.kernel, &st = s.stride, &p = s.padding, &d = s.dilation;
+  const int64_t L = s.output_volume(), plane = s.input_volume();
+  int64_t row = 0;
+  for (int64_t c = 0; c < s.in_channels; ++c)
+    for (int64_t kd = 0; kd < k[0]; ++kd)
+      for (int64_t kh = 0; kh < k[1]; ++kh)
+        for (int64_t kw = 0; kw < k[2]; ++kw, ++row) {
+          const int64_t off_d = kd * d[0] - p[0], off_h = kh * d[1] - p[1], off_w = kw * d[2] - p[2];
+          const Range rd = valid_outputs(out[0], in[0], st[0], off_d);
+          const Range rh = valid_outputs(out[1], in[1], st[1], off_h);
+          const Range rw = valid_outputs(out[2], in[2], st[2], off_w);
+          const int64_t base = row * L;
+          for (int64_t od = 0; od < out[0]; ++od) {
+            const int64_t dst_d = base + od * out[1] * out[2];
+            if (!rd.contains(od)) {
+              outside(dst_d, out[1] * out[2]);
+              continue;
+            }
+            for (int64_t oh = 0; oh < out[1]; ++oh) {
+              const int64_t dst = dst_d + oh * out[2];
+              if (!rh.contains(oh)) {
+                outside(dst, out[2]);
+                continue;
+              }
+              const int64_t src = c * plane + ((od * st[0] + off_d) * in[1] + oh * st[1] + off_h) * in[2] + off_w;
+              outside(dst, rw.lo);
+              inside(dst + rw.lo, src + rw.lo * st[2], rw.hi - rw.lo, st[2]);
+              outside(dst + rw.hi, out[2] - rw.hi);
+            }
+          }
+        }
+}
+
+// col (in_channels * kD * kH * kW, L) from one image x (in_channels, iD, iH, iW); zero where a
+// tap reads padding.
+template <typename T>
+void vol2col(const ConvShape& s, const T* x, T* col) {
+  walk_columns(
+      s,
+      [&](int64_t dst, int64_t src, int64_t n, int64_t step) {
+        T* to = col + dst;
+        const T* from = x + src;
+        if (step == 1) {
+          std::copy(from, from + n, to);
+        } else {
+          for (int64_t i = 0; i < n; ++i) to[i] = from[i * step];
+        }
+      },
+      [&](int64_t dst, int64_t n) { std::fill(col + dst, col + dst + n, T(0)); });
+}
+
+// gx (in_channels, iD, iH, iW) += each entry of col (in_channels * kD * kH * kW, L) at the input
+// position it was read from (entries reading padding are dropped). Rows in order: deterministic.
+template <typename T>
+void col2vol(const ConvShape& s, const T* col, T* gx) {
+  walk_columns(
+      s,
+      [&](int64_t dst, int64_t src, int64_t n, int64_t step) {
+        const T* from = col + dst;
+        T* to = gx + src;
+        for (int64_t i = 0; i < n; ++i) to[i * step] += from[i];
+      },
+      [](int64_t, int64_t) {});
+}
+
+// True when the column matrix of an image is the image itself (1x1 kernel, stride 1, no
+// padding): vol2col and col2vol are skipped.
+bool columns_are_input(const ConvShape& s) {
+  for (int i = 0; i < 3; ++i)
+    if (s.kernel[i] != 1 || s.stride[i] != 1 || s.padding[i] != 0 || s.output[i] != s.input[i]) return false;
+  return true;
+}
+
+// Sizes of the per-image GEMMs. Leading dimensions are at least 1, as BLAS requires even when
+// a size is 0.
+struct Gemms {
+  int64_t cig, cog, K, L, col_size, x_size, y_size;
+  int64_t ld_k() const { return std::max<int64_t>(K, 1); }
+  int64_t ld_l() const { return std::max<int64_t>(L, 1); }
+};
+
+Gemms gemms(const ConvShape& s) {
+  Gemms g;
+  g.cig = s.in_channels / s.groups;
+  g.cog = s.out_channels / s.groups;
+  g.K = g.cig * s.kernel_volume();
+  g.L = s.output_volume();
+  g.col_size = s.in_channels * s.kernel_volume() * g.L;
+  g.x_size = s.in_channels * s.input_volume();
+  g.y_size = s.out_channels * g.L;
+  return g;
+}
+
+// Scratch for one chunk of images: allocated once and reused for every image of the chunk.
+template <typename T>
+std::unique_ptr<T[]> column_buffer(const ConvShape& s, const Gemms& g) {
+  return columns_are_input(s) ? nullptr : std::make_unique_for_overwrite<T[]>(static_cast<size_t>(g.col_size));
+}
+
+// The column matrix of image n: x_n itself, or vol2col of it written into `scratch`.
+template <typename T>
+const T* columns_of(const ConvShape& s, const Gemms& g, const T* x, int64_t n, T* scratch) {
+  if (!scratch) return x + n * g.x_size;
+  vol2col(s, x + n * g.x_size, scratch);
+  return scratch;
+}
+
+// Number of image blocks the weight gradient is summed over: up to 8, so two to eight threads
+// have work, while the partial sums (one weight-sized buffer per block) stay within 4M values.
+// Depends on the shape only, never on the thread count.
+int64_t weight_grad_blocks(int64_t batch, int64_t weight_size) {
+  constexpr int64_t kMaxBlocks = 8, kPartialBudget = int64_t{1} << 22;
+  const int64_t by_memory = std::max<int64_t>(1, kPartialBudget / std::max<int64_t>(weight_size, 1));
+  return std::max<int64_t>(1, std::min({batch, kMaxBlocks, by_memory}));
+}
+
+}  // namespace
+
+// ---- reference entry points -------------------------------------------------------------------
+
+template <typename T>
+void conv_forward_reference(const ConvShape& s, const T* x, const T* w, const T* b, T* y) {
+  const int64_t L = s.output_volume();
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t o = 0; o < s.out_channels; ++o)
+      std::fill_n(y + (n * s.out_channels + o) * L, L, b ? b[o] : T(0));
+  for_each_product(s, [&](int64_t yi, int64_t wi, int64_t xi) { y[yi] += x[xi] * w[wi]; });
+}
+
+template <typename T>
+void conv_backward_input_reference(const ConvShape& s, const T* gy, const T* w, T* gx) {
+  std::fill_n(gx, s.batch * s.in_channels * s.input_volume(), T(0));
+  for_each_product(s, [&](int64_t yi, int64_t wi, int64_t xi) { gx[xi] += gy[yi] * w[wi]; });
+}
+
+template <typename T>
+void conv_backward_weight_reference(const ConvShape& s, const T* x, const T* gy, T* gw) {
+  std::fill_n(gw, s.out_channels * (s.in_channels / s.groups) * s.kernel_volume(), T(0));
+  for_each_product(s, [&](int64_t yi, int64_t wi, int64_t xi) { gw[wi] += gy[yi] * x[xi]; });
+}
+
+// ---- fast paths -------------------------------------------------------------------------------
+
+template <typename T>
+void conv_forward(const ConvShape& s, const T* x, const T* w, const T* b, T* y) {
+  const Gemms g = gemms(s);
+  parallel_for(0, s.batch, 1, [&](int64_t first, int64_t last) {
+    const std::unique_ptr<T[]> scratch = column_buffer<T>(s, g);
+    for (int64_t n = first; n < last; ++n) {
+      const T* col = columns_of(s, g, x, n, scratch.get());
+      T* yn = y + n * g.y_size;
+      for (int64_t grp = 0; grp < s.groups; ++grp)
+        gemm(false, false, g.cog, g.L, g.K, T(1), w + grp * g.cog * g.K, g.ld_k(), col + grp * g.K * g.L, g.ld_l(),
+             T(0), yn + grp * g.cog * g.L, g.ld_l());
+      if (b) add_channel_bias(1, s.out_channels, g.L, b, yn);
+    }
+  });
+}
+
+template <typename T>
+void conv_backward_input(const ConvShape& s, const T* gy, const T* w, T* gx) {
+  const Gemms g = gemms(s);
+  parallel_for(0, s.batch, 1, [&](int64_t first, int64_t last) {
+    const std::unique_ptr<T[]> scratch = column_buffer<T>(s, g);
+    for (int64_t n = first; n < last; ++n) {
+      T* gxn = gx + n * g.x_size;
+      T* col = scratch ? scratch.get() : gxn;  // 1x1 kernels: the columns are gx_n itself
+      for (int64_t grp = 0; grp < s.groups; ++grp)
+        gemm(true, false, g.K, g.L, g.cog, T(1), w + grp * g.cog * g.K, g.ld_k(), gy + n * g.y_size + grp * g.cog * g.L,
+             g.ld_l(), T(0), col + grp * g.K * g.L, g.ld_l());
+      if (scratch) {
+        std::fill_n(gxn, g.x_size, T(0));
+        col2vol(s, col, gxn);
+      }
+    }
+  });
+}
+
+template <typename T>
+void conv_backward_weight(const ConvShape& s, const T* x, const T* gy, T* gw) {
+  const Gemms g = gemms(s);
+  const int64_t weight_size = s.out_channels * g.K;
+  if (s.batch == 0) {
+    std::fill_n(gw, weight_size, T(0));
+    return;
+  }
+  // Block 0 sums into gw, block b > 0 into partial[b - 1]; each block runs its images in order.
+  const int64_t blocks = weight_grad_blocks(s.batch, weight_size);
+  std::vector<T> partial(static_cast<size_t>((blocks - 1) * weight_size));
+  parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
+    const std::unique_ptr<T[]> scratch = column_buffer<T>(s, g);
+    for (int64_t blk = first; blk < last; ++blk) {
+      T* acc = blk == 0 ? gw : partial.data() + (blk - 1) * weight_size;
+      const int64_t n0 = s.batch * blk / blocks, n1 = s.batch * (blk + 1) / blocks;
+      for (int64_t n = n0; n < n1; ++n) {
+        const T* col = columns_of(s, g, x, n, scratch.get());
+        for (int64_t grp = 0; grp < s.groups; ++grp)
+          gemm(false, true, g.cog, g.K, g.L, T(1), gy + n * g.y_size + grp * g.cog * g.L, g.ld_l(),
+               col + grp * g.K * g.L, g.ld_l(), n == n0 ? T(0) : T(1), acc + grp * g.cog * g.K, g.ld_k());
+      }
+    }
+  });
+  // gw = ((block 0 + block 1) + block 2) + ..., element by element.
+  parallel_for(0, weight_size, 1 << 14, [&](int64_t lo, int64_t hi) {
+    for (int64_t blk = 1; blk < blocks; ++blk) {
+      const T* p = partial.data() + (blk - 1) * weight_size;
+      for (int64_t e = lo; e < hi; ++e) gw[e] += p[e];
+    }
+  });
+}
+
+// ---- bias -------------------------------------------------------------------------------------
+
+template <typename T>
+void add_channel_bias(int64_t batch, int64_t channels, int64_t volume, const T* b, T* y) {
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c = 0; c < channels; ++c) {
+      T* row = y + (n * channels + c) * volume;
+      const T v = b[c];
+      for (int64_t i = 0; i < volume; ++i) row[i] += v;
+    }
+}
+
+template <typename T>
+void channel_sums(int64_t batch, int64_t channels, int64_t volume, const T* gy, T* gb) {
+  parallel_for(0, channels, 1, [&](int64_t first, int64_t last) {
+    for (int64_t c = first; c < last; ++c) {
+      double acc = 0;  // a double accumulator keeps float32 sums over large batches accurate
+      for (int64_t n = 0; n < batch; ++n) {
+        const T* row = gy + (n * channels + c) * volume;
+        for (int64_t i = 0; i < volume; ++i) acc += static_cast<double>(row[i]);
+      }
+      gb[c] = static_cast<T>(acc);
+    }
+  });
+}
+
+#define NABLA_CONV_INSTANTIATE(T)                                                                  \
+  template void conv_forward_reference<T>(const ConvShape&, const T*, const T*, const T*, T*);   \
+  template void conv_backward_input_reference<T>(const ConvShape&, const T*, const T*, T*);      \
+  template void conv_backward_weight_reference<T>(const ConvShape&, const T*, const T*, T*);     \
+  template void conv_forward<T>(const ConvShape&, const T*, const T*, const T*, T*);             \
+  template void conv_backward_input<T>(const ConvShape&, const T*, const T*, T*);                \
+  template void conv_backward_weight<T>(const ConvShape&, const T*, const T*, T*);               \
+  template void add_channel_bias<T>(int64_t, int64_t, int64_t, const T*, T*);                    \
+  template void channel_sums<T>(int64_t, int64_t, int64_t, const T*, T*);
+
+NABLA_CONV_INSTANTIATE(float)
+NABLA_CONV_INSTANTIATE(double)
+#undef NABLA_CONV_INSTANTIATE
+
+}  // namespace nabla::kernels
