@@ -142,8 +142,9 @@ ModelTarget model_target(DataConfig config, const std::string& input_shape, int6
     const RunData data = load_data(config, 0, 0.0);
     return {data.input_shape, data.num_outputs, data.task};
   }
-  NABLA_CHECK(!input_shape.empty() && outputs > 0, "--input-shape and --outputs go together (e.g. --input-shape "
-              "1,28,28 --outputs 10); got --input-shape '", input_shape, "' and --outputs ", outputs);
+  NABLA_CHECK(!input_shape.empty(), "--outputs needs --input-shape too (e.g. --input-shape 1,28,28 --outputs 10)");
+  NABLA_CHECK(outputs >= 0, "--outputs must be positive (or omitted for a model whose output size is its own, e.g. "
+              "unet), got ", outputs);
   ModelTarget target;
   std::istringstream in(input_shape);
   std::string part;

@@ -62,7 +62,8 @@ struct ModelTarget {
   train::Task task = train::Task::Classification;
 };
 /// From a data set (when config.name or config.csv is set) or from --input-shape "1,28,28" and
-/// --outputs C (classification); giving both or neither is an error.
+/// --outputs C (classification; without --outputs, 0: the model's output size is left free, as
+/// for an image-to-image unet); giving both or neither is an error.
 ModelTarget model_target(DataConfig config, const std::string& input_shape, int64_t outputs);
 
 /// Refuses data whose per-example shape is not the model's, naming both.

@@ -1,17 +1,21 @@
 // `nabla gradcheck`: checks backprop through a model spec against finite differences. The model
 // is built in float64 with random inputs and targets; nabla's gradcheck then compares the
 // gradient of the loss with central differences for every parameter tensor and for the input,
-// one tensor at a time, and one line per tensor reports the largest error.
+// one tensor at a time, and one line per tensor reports the largest error. Dropout is off (eval
+// mode); batch norm stays in training mode, so its batch statistics are checked too.
 #include "commands.hpp"
 #include "data.hpp"
 #include "format.hpp"
 
 #include <nabla/gradcheck.hpp>
 #include <nabla/io/spec.hpp>
+#include <nabla/nn/conv.hpp>
 #include <nabla/nn/linear.hpp>
+#include <nabla/nn/normalization.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -35,18 +39,47 @@ struct Slot {
   Tensor* member;
 };
 
-// Every parameter of the model, reached through the layers that own them. Linear is the only
-// layer with parameters that model specs build; any other is refused by name.
-std::vector<Slot> parameter_slots(nn::Module& model) {
+template <typename Conv>
+bool conv_members(nn::Module& m, std::vector<std::pair<std::string, Tensor*>>& out) {
+  auto* conv = dynamic_cast<Conv*>(&m);
+  if (conv) out = {{"weight", &conv->weight}, {"bias", &conv->bias}};
+  return conv != nullptr;
+}
+
+// The tensors a layer's forward reads, under the names it registers them by (parameters and
+// buffers); empty for layers without any.
+std::vector<std::pair<std::string, Tensor*>> layer_members(nn::Module& m) {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  if (auto* linear = dynamic_cast<nn::Linear*>(&m)) return {{"weight", &linear->weight}, {"bias", &linear->bias}};
+  if (auto* bn = dynamic_cast<nn::BatchNorm*>(&m))
+    return {{"weight", &bn->weight}, {"bias", &bn->bias}, {"running_mean", &bn->running_mean},
+            {"running_var", &bn->running_var}};
+  if (auto* ln = dynamic_cast<nn::LayerNorm*>(&m)) return {{"weight", &ln->weight}, {"bias", &ln->bias}};
+  conv_members<nn::Conv1d>(m, out) || conv_members<nn::Conv2d>(m, out) || conv_members<nn::Conv3d>(m, out) ||
+      conv_members<nn::ConvTranspose1d>(m, out) || conv_members<nn::ConvTranspose2d>(m, out) ||
+      conv_members<nn::ConvTranspose3d>(m, out);
+  return out;
+}
+
+// Moves every layer's floating tensors to float64 and returns the parameters as slots, in
+// state_dict order. A layer whose parameters are not reachable as members is refused by name.
+std::vector<Slot> float64_parameter_slots(nn::Module& model) {
   std::vector<Slot> slots;
   for (const auto& [name, module] : model.named_modules()) {
-    if (auto linear = std::dynamic_pointer_cast<nn::Linear>(module)) {
-      slots.push_back({name + ".weight", &linear->weight});
-      if (linear->bias.defined()) slots.push_back({name + ".bias", &linear->bias});
-      continue;
+    const auto members = layer_members(*module);
+    for (const auto& [param, tensor] : module->named_parameters(false)) {
+      const bool known = std::any_of(members.begin(), members.end(), [&](const auto& m) { return m.first == param; });
+      NABLA_CHECK(known, "gradcheck: layer '", name, "' (", module->type_name(), ") has the parameter '", param,
+                  "', which gradcheck cannot reach; it checks Linear, Conv*, ConvTranspose*, BatchNorm* and "
+                  "LayerNorm parameters");
     }
-    NABLA_CHECK(module->named_parameters(false).empty(), "gradcheck: layer '", name, "' (", module->type_name(),
-                ") has parameters but only Linear layers' parameters can be checked");
+    for (const auto& [member, tensor] : members) {
+      if (!tensor->defined() || !is_floating(tensor->dtype())) continue;
+      *tensor = tensor->detach().to(float64);
+      const auto params = module->named_parameters(false);
+      if (std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.first == member; }))
+        slots.push_back({name + "." + member, tensor});
+    }
   }
   return slots;
 }
@@ -60,20 +93,26 @@ int run_gradcheck(const GradcheckArgs& args) {
       io::build_sequential(io::resolve_spec(args.model), target.input_shape, target.num_outputs, &generator);
   nn::Module& model = *built.model;
   model.eval();  // no dropout: the function must be deterministic
-  std::vector<Slot> slots = parameter_slots(model);
-  for (Slot& slot : slots) *slot.member = slot.member->detach().to(float64);
+  // Batch norm in training mode is deterministic too, and its batch statistics are worth checking.
+  model.apply([](nn::Module& m) {
+    if (dynamic_cast<nn::BatchNorm*>(&m)) m.train(true);
+  });
+  std::vector<Slot> slots = float64_parameter_slots(model);
 
   Shape x_shape = target.input_shape;
   x_shape.insert(x_shape.begin(), args.batch);
   const Tensor x = randn(x_shape, generator, float64);
-  const Tensor y = target.task == train::Task::Classification
-                       ? randint(0, target.num_outputs, {args.batch}, generator)
-                       : randn({args.batch, target.num_outputs}, generator, float64);
-  const train::LossFn loss = loss_for(target.task);
+  // Without a number of outputs (an image-to-image model) the targets are images of the output's shape.
+  const train::Task task = target.num_outputs > 0 ? target.task : train::Task::Regression;
+  Shape y_shape = built.output_shape;
+  y_shape.insert(y_shape.begin(), args.batch);
+  const Tensor y = task == train::Task::Classification ? randint(0, target.num_outputs, {args.batch}, generator)
+                                                       : randn(y_shape, generator, float64);
+  const train::LossFn loss = loss_for(task);
 
   std::cout << "gradcheck " << args.model << ": float64, batch " << args.batch << ", input "
-            << shape_text(target.input_shape, true) << ", " << target.num_outputs << " outputs, "
-            << task_text(target.task) << " loss; eps " << number_text(args.options.eps) << ", atol "
+            << shape_text(target.input_shape, true) << ", output " << shape_text(built.output_shape, true) << ", "
+            << task_text(task) << " loss; eps " << number_text(args.options.eps) << ", atol "
             << number_text(args.options.atol) << ", rtol " << number_text(args.options.rtol) << "\n\n";
   Table table({"tensor", "shape", "elements", "max abs error", "result"}, {false, false, true, true, false});
   std::vector<std::string> failures;
@@ -113,7 +152,7 @@ Command add_gradcheck(CLI::App& app) {
   sub->add_option("--model", args->model, "model spec, e.g. mlp:8:act=tanh");
   add_data_options(*sub, args->data, false);
   sub->add_option("--input-shape", args->input_shape, "per-example input shape, e.g. 2 or 1,28,28");
-  sub->add_option("--outputs", args->outputs, "number of outputs (classes)");
+  sub->add_option("--outputs", args->outputs, "number of outputs (classes); omit for an image-to-image model");
   sub->add_option("--batch", args->batch, "random examples")->capture_default_str();
   sub->add_option("--seed", args->seed, "seed of the weights, inputs and targets")->capture_default_str();
   sub->add_option("--eps", args->options.eps, "finite-difference step")->capture_default_str();

@@ -96,8 +96,9 @@ int run_summary(const SummaryArgs& args) {
   Generator generator(0);
   const io::BuiltModel built =
       io::build_sequential(io::resolve_spec(args.model), target.input_shape, target.num_outputs, &generator);
-  print_summary(args.model + " for input " + shape_text(target.input_shape, true) + " and " +
-                    std::to_string(target.num_outputs) + " outputs",
+  const std::string outputs = target.num_outputs > 0 ? std::to_string(target.num_outputs) + " outputs"
+                                                     : "output " + shape_text(built.output_shape, true);
+  print_summary(args.model + " for input " + shape_text(target.input_shape, true) + " and " + outputs,
                 *built.model, built, target.input_shape, args.batch_size);
   return 0;
 }
@@ -110,7 +111,7 @@ Command add_summary(CLI::App& app) {
   sub->add_option("--model", args->model, "model spec (with --data, or --input-shape and --outputs)");
   add_data_options(*sub, args->data, false);
   sub->add_option("--input-shape", args->input_shape, "per-example input shape, e.g. 1,28,28");
-  sub->add_option("--outputs", args->outputs, "number of outputs (classes)");
+  sub->add_option("--outputs", args->outputs, "number of outputs (classes); omit for an image-to-image model");
   sub->add_option("--checkpoint", args->checkpoint, "summarise a checkpoint instead");
   sub->add_option("--batch-size", args->batch_size, "batch size for the activation memory")->capture_default_str();
   return {sub, [args] { return run_summary(*args); }};

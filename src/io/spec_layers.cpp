@@ -178,8 +178,6 @@ LayerResult build_conv_transpose(const Options& o, const LayerContext& ctx) {
   auto module = std::make_shared<nn::ConvTransposeNd<D>>(options, ctx.generator);
   Shape shape = {out};
   for (size_t d = 0; d < D; ++d) {
-    NABLA_CHECK(output_pad[d] < stride[d] || output_pad[d] < dilation[d], ctx.where, ": output_padding ",
-                output_pad[d], " must be smaller than the stride or the dilation");
     const int64_t size =
         (ctx.input_shape[d + 1] - 1) * stride[d] - 2 * pad[d] + dilation[d] * (kernel[d] - 1) + output_pad[d] + 1;
     NABLA_CHECK(size >= 1, ctx.where, ": the output would have size ", size, " in spatial dim ", d, " for input ",

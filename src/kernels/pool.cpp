@@ -116,8 +116,54 @@ int64_t avg_divisor(const AvgPoolDivisor& divisor, const Span& d, const Span& h,
 
 }  // namespace
 
+// True for 1-D and 2-D max pooling whose windows all lie inside the input (no padding, no
+// dilation, no window clipped by ceil_mode): LeNet's and VGG's pooling.
+bool plain_2d_windows(const PoolShape& s) {
+  if (s.input[0] != 1 || s.kernel[0] != 1) return false;
+  for (int dim = 1; dim < 3; ++dim)
+    if (s.padding[dim] != 0 || s.dilation[dim] != 1 ||
+        (s.output[dim] - 1) * s.stride[dim] + s.kernel[dim] > s.input[dim])
+      return false;
+  return true;
+}
+
+// The same windows, taps and tie rule as window_max, but a whole output row at a time with one
+// tap after another, so each step is a branch-free compare-and-select over the row.
+template <typename T>
+void max_pool_2d_rows(const PoolShape& s, const T* plane, T* __restrict y, int64_t* __restrict indices) {
+  const int64_t width = s.input[2], out_h = s.output[1], out_w = s.output[2];
+  const int64_t sh = s.stride[1], sw = s.stride[2];
+  for (int64_t oh = 0; oh < out_h; ++oh, y += out_w, indices += out_w) {
+    const int64_t top = oh * sh * width;
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      y[ow] = plane[top + ow * sw];
+      indices[ow] = top + ow * sw;
+    }
+    for (int64_t kh = 0; kh < s.kernel[1]; ++kh)
+      for (int64_t kw = kh == 0 ? 1 : 0; kw < s.kernel[2]; ++kw) {
+        const int64_t first = top + kh * width + kw;
+        const T* __restrict row = plane + first;
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+          const T v = row[ow * sw];
+          const bool take = v > y[ow] || v != v;
+          y[ow] = take ? v : y[ow];
+          indices[ow] = take ? first + ow * sw : indices[ow];
+        }
+      }
+  }
+}
+
 template <typename T>
 void max_pool_forward(const PoolShape& s, const T* x, T* y, int64_t* indices) {
+  if (!plain_2d_windows(s)) return max_pool_forward_reference(s, x, y, indices);
+  const int64_t in = s.input_volume(), out = s.output_volume();
+  over_planes(s, out * s.kernel[1] * s.kernel[2], [&](int64_t first, int64_t last) {
+    for (int64_t p = first; p < last; ++p) max_pool_2d_rows(s, x + p * in, y + p * out, indices + p * out);
+  });
+}
+
+template <typename T>
+void max_pool_forward_reference(const PoolShape& s, const T* x, T* y, int64_t* indices) {
   const int64_t in = s.input_volume(), out = s.output_volume();
   const Windows win = windows(s, max_window);
   over_planes(s, out * s.kernel[0] * s.kernel[1] * s.kernel[2], [&](int64_t first, int64_t last) {
@@ -201,6 +247,7 @@ void adaptive_avg_pool_backward(const PoolShape& s, const T* gy, T* gx) {
 
 #define NABLA_POOL_INSTANTIATE(T)                                                                      \
   template void max_pool_forward<T>(const PoolShape&, const T*, T*, int64_t*);                       \
+  template void max_pool_forward_reference<T>(const PoolShape&, const T*, T*, int64_t*);             \
   template void max_pool_backward<T>(const PoolShape&, const T*, const int64_t*, T*);                \
   template void avg_pool_forward<T>(const PoolShape&, AvgPoolDivisor, const T*, T*);                 \
   template void avg_pool_backward<T>(const PoolShape&, AvgPoolDivisor, const T*, T*);                \

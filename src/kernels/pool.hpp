@@ -33,8 +33,13 @@ struct PoolShape {
 /// y = the largest input in each window (padding never wins: it is -inf); indices = its flat
 /// position (id * iH + ih) * iW + iw within the plane. The first maximum in window order wins
 /// a tie, and a NaN wins over everything (the last NaN), as in PyTorch.
+/// 1-D and 2-D windows inside the input (LeNet's 2x2 stride 2) take a row-at-a-time fast path;
+/// every other shape the window-by-window reference loop.
 template <typename T>
 void max_pool_forward(const PoolShape& s, const T* x, T* y, int64_t* indices);
+/// The window-by-window loop for every shape: the oracle the fast path is tested against.
+template <typename T>
+void max_pool_forward_reference(const PoolShape& s, const T* x, T* y, int64_t* indices);
 /// gx = 0, then gx[plane][indices] += gy, in output order.
 template <typename T>
 void max_pool_backward(const PoolShape& s, const T* gy, const int64_t* indices, T* gx);

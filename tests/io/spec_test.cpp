@@ -98,8 +98,8 @@ TEST(TextSpec, MlpOptions) {
 }
 
 TEST(TextSpec, ErrorsListWhatIsAllowed) {
-  EXPECT_THAT(error_of([] { parse_spec("cnn:3"); }), HasSubstr("unknown model 'cnn'; known models: logreg, mlp"));
-  EXPECT_THAT(error_of([] { parse_spec(""); }), HasSubstr("unknown model ''; known models: logreg, mlp"));
+  EXPECT_THAT(error_of([] { parse_spec("cnn:3"); }), HasSubstr("unknown model 'cnn'; known models: lenet5, logreg, mlp, resnet_small, unet, vgg_small"));
+  EXPECT_THAT(error_of([] { parse_spec(""); }), HasSubstr("unknown model ''; known models: lenet5, logreg, mlp, resnet_small, unet, vgg_small"));
   EXPECT_THAT(error_of([] { parse_spec("mlp:256:activation=tanh"); }),
               HasSubstr("unknown option 'activation' for model 'mlp'; allowed: act, dropout"));
   EXPECT_THAT(error_of([] { parse_spec("logreg:act=relu"); }),
@@ -156,7 +156,7 @@ TEST(JsonSpec, EveryLayerTypeWithDefaults) {
   EXPECT_EQ(built.output_shape, Shape{4});
   const auto builtin = std::count_if(layer_types().begin(), layer_types().end(),
                                      [](const auto& item) { return !item.first.starts_with("zz_"); });
-  EXPECT_EQ(builtin, 14);  // a new type needs a case above
+  EXPECT_EQ(builtin, 14 + 24);  // a new type needs a case above, or in spec_cnn_test.cpp for the 24 spatial ones
 }
 
 TEST(JsonSpec, EveryOption) {
@@ -185,8 +185,12 @@ TEST(JsonSpec, EveryOption) {
 }
 
 TEST(JsonSpec, ErrorsNameTheLayerAndTheAllowedValues) {
-  const std::string known = "known types: dropout, elu, flatten, gelu, identity, leaky_relu, linear, log_softmax, "
-                            "relu, sigmoid, softmax, softplus, step, tanh";
+  const std::string known =
+      "known types: adaptive_avgpool1d, adaptive_avgpool2d, adaptive_avgpool3d, avgpool1d, avgpool2d, avgpool3d, "
+      "basic_block, batchnorm1d, batchnorm2d, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, "
+      "conv_transpose3d, dropout, dropout2d, elu, flatten, gelu, global_avgpool, identity, layernorm, leaky_relu, "
+      "linear, log_softmax, maxpool1d, maxpool2d, maxpool3d, relu, sigmoid, softmax, softplus, step, tanh, unet, "
+      "unflatten, upsample";
   EXPECT_THAT(error_of([] { parse_spec(R"({"layers": [{"type": "conv"}]})"); }), HasSubstr(known));
   EXPECT_THAT(error_of([] { parse_spec(R"({"layers": [{"type": "dropout", "rate": 0.1}]})"); }),
               HasSubstr("layer 0 (dropout): unknown option 'rate' for layer type 'dropout'; allowed: p"));

@@ -105,9 +105,9 @@ write("spec_no_layers.json", '{"description": "nothing"}', "expected a non-empty
 write("spec_empty_layers.json", '{"layers": []}', "expected a non-empty array \"layers\"")
 write("spec_unknown_key.json", '{"layer": []}', "unknown key 'layer' (allowed: layers, description)")
 write("spec_layer_not_object.json", '{"layers": ["flatten"]}', "layer 0: expected an object")
-write("spec_missing_type.json", '{"layers": [{"out": 3}]}', "needs a string \"type\"; known types: dropout, elu,")
+write("spec_missing_type.json", '{"layers": [{"out": 3}]}', "needs a string \"type\"; known types: adaptive_avgpool1d, adaptive_avgpool2d,")
 write("spec_unknown_type.json", '{"layers": [{"type": "flatten"}, {"type": "conv9"}]}',
-      "layer 1 (conv9): unknown layer type 'conv9'; known types: dropout, elu, flatten,")
+      "layer 1 (conv9): unknown layer type 'conv9'; known types: adaptive_avgpool1d, adaptive_avgpool2d,")
 write("spec_unknown_option.json", '{"layers": [{"type": "flatten"}, {"type": "linear", "outs": 3}]}',
       "unknown option 'outs' for layer type 'linear'; allowed: out, bias")
 write("spec_nested_option.json", '{"layers": [{"type": "flatten"}, {"type": "linear", "out": {"n": 3}}]}',

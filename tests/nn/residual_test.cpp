@@ -1,0 +1,165 @@
+// Skip connections: BasicBlock's identity and projection shortcuts (torchvision's child names
+// and state_dict keys, output shapes, the shortcut really added), float64 gradchecks of both
+// kinds of block, the generic Residual wrapper, and concat_channels' values, gradients and errors.
+#include <nabla/nabla.hpp>
+#include <nabla/nn/cnn.hpp>
+
+#include "float64_modules.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace nabla;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::vector<std::pair<std::string, Shape>> keys_and_shapes(const nn::Module& m) {
+  std::vector<std::pair<std::string, Shape>> out;
+  for (const auto& [name, t] : m.state_dict()) out.emplace_back(name, t.shape());
+  return out;
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(BasicBlock, IdentityShortcutKeepsTheShapeAndHasNoDownsample) {
+  Generator g(1);
+  nn::BasicBlock block(8, 8, 1, &g);
+  EXPECT_EQ(block.downsample, nullptr);
+  // torchvision.models.resnet.BasicBlock(8, 8).state_dict()
+  using KS = std::vector<std::pair<std::string, Shape>>;
+  EXPECT_EQ(keys_and_shapes(block), (KS{{"conv1.weight", {8, 8, 3, 3}},
+                                        {"bn1.weight", {8}},
+                                        {"bn1.bias", {8}},
+                                        {"bn1.running_mean", {8}},
+                                        {"bn1.running_var", {8}},
+                                        {"bn1.num_batches_tracked", {}},
+                                        {"conv2.weight", {8, 8, 3, 3}},
+                                        {"bn2.weight", {8}},
+                                        {"bn2.bias", {8}},
+                                        {"bn2.running_mean", {8}},
+                                        {"bn2.running_var", {8}},
+                                        {"bn2.num_batches_tracked", {}}}));
+  EXPECT_EQ(block.num_parameters(), 2 * 8 * 8 * 9 + 4 * 8);
+  EXPECT_EQ(block.forward(randn({2, 8, 6, 5}, g)).shape(), (Shape{2, 8, 6, 5}));
+}
+
+TEST(BasicBlock, ProjectionShortcutWhenStrideOrWidthChanges) {
+  Generator g(2);
+  nn::BasicBlock down(4, 8, 2, &g);
+  ASSERT_NE(down.downsample, nullptr);
+  const auto ks = keys_and_shapes(down);
+  const std::vector<std::pair<std::string, Shape>> projection = {
+      {"downsample.0.weight", {8, 4, 1, 1}}, {"downsample.1.weight", {8}}, {"downsample.1.bias", {8}}};
+  for (const auto& item : projection) EXPECT_NE(std::find(ks.begin(), ks.end(), item), ks.end()) << item.first;
+  EXPECT_FALSE(down.state_dict().contains("conv1.bias"));  // bias=False convs, as torchvision's
+  EXPECT_EQ(down.forward(randn({2, 4, 7, 8}, g)).shape(), (Shape{2, 8, 4, 4}));  // ceil(7 / 2), 8 / 2
+  nn::BasicBlock wider(4, 8, 1, &g);
+  ASSERT_NE(wider.downsample, nullptr);
+  EXPECT_EQ(wider.forward(randn({1, 4, 5, 5}, g)).shape(), (Shape{1, 8, 5, 5}));
+  EXPECT_EQ(nn::BasicBlock(4, 4, 2, &g).downsample != nullptr, true);
+}
+
+TEST(BasicBlock, IdentityShortcutAddsTheInput) {
+  // With bn2's scale and shift at zero the body contributes nothing: y = relu(0 + x).
+  Generator g(3);
+  nn::BasicBlock block(3, 3, 1, &g);
+  {
+    NoGradGuard no_grad;
+    block.bn2->weight.zero_();
+  }
+  const Tensor x = randn({2, 3, 4, 4}, g);
+  EXPECT_TRUE(allclose(block.forward(x), x.relu(), 0.0, 0.0));
+}
+
+TEST(BasicBlock, ProjectionShortcutIsConvThenBatchNorm) {
+  Generator g(4);
+  nn::BasicBlock block(3, 5, 2, &g);
+  {
+    NoGradGuard no_grad;
+    block.bn2->weight.zero_();
+  }
+  const Tensor x = randn({2, 3, 6, 6}, g);
+  const Tensor expected = block.downsample->forward(x).relu();
+  EXPECT_TRUE(allclose(block.forward(x), expected, 1e-6, 1e-6));
+}
+
+TEST(BasicBlock, GradcheckIdentityAndProjection) {
+  Generator g(5);
+  for (const auto& [in, out, stride] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{2, 2, 1}, {2, 3, 2}}) {
+    nn::BasicBlock block(in, out, stride, &g);
+    const GradcheckResult r = nabla::testing::module_gradcheck(block, randn({2, in, 4, 4}, g, float64));
+    EXPECT_TRUE(r.ok) << "BasicBlock(" << in << ", " << out << ", " << stride << "): " << r.message;
+  }
+}
+
+TEST(BasicBlock, RejectsBadArgumentsAndInputs) {
+  EXPECT_THAT(error_of([] { nn::BasicBlock(0, 4); }), HasSubstr("must be positive"));
+  EXPECT_THAT(error_of([] { nn::BasicBlock(4, 4, 0); }), HasSubstr("stride must be positive"));
+  nn::BasicBlock block(4, 4);
+  EXPECT_THAT(error_of([&] { block.forward(randn({2, 3, 5, 5})); }), HasSubstr("expected input (N, 4, H, W)"));
+}
+
+TEST(Residual, AddsBodyAndShortcut) {
+  Generator g(6);
+  auto body = std::make_shared<nn::Conv2d>(nn::Conv2dOptions{.in_channels = 2, .out_channels = 2, .kernel_size = 3,
+                                                             .padding = 1}, &g);
+  nn::Residual identity(body);
+  const Tensor x = randn({1, 2, 5, 5}, g);
+  EXPECT_TRUE(allclose(identity.forward(x), body->forward(x) + x, 0.0, 0.0));
+  EXPECT_EQ(identity.state_dict().keys(), (std::vector<std::string>{"body.weight", "body.bias"}));
+
+  auto shortcut = std::make_shared<nn::Conv2d>(2, 2, 1, 1, 0, 1, 1, false, &g);
+  nn::Residual projected(body, shortcut);
+  EXPECT_TRUE(allclose(projected.forward(x), body->forward(x) + shortcut->forward(x), 0.0, 0.0));
+  EXPECT_TRUE(projected.state_dict().contains("shortcut.weight"));
+}
+
+TEST(Residual, GradientFlowsThroughBothBranches) {
+  Generator g(7);
+  auto body = std::make_shared<nn::Conv2d>(nn::Conv2dOptions{.in_channels = 2, .out_channels = 2, .kernel_size = 3,
+                                                             .padding = 1}, &g);
+  nn::Residual r(body);
+  const GradcheckResult result = nabla::testing::module_gradcheck(r, randn({2, 2, 3, 3}, g, float64));
+  EXPECT_TRUE(result.ok) << result.message;
+}
+
+TEST(Residual, ShapeMismatchNamesBothShapes) {
+  auto body = std::make_shared<nn::Conv2d>(2, 3, 3);
+  nn::Residual r(body);
+  const std::string e = error_of([&] { r.forward(randn({1, 2, 5, 5})); });
+  EXPECT_THAT(e, HasSubstr("[1, 3, 3, 3]"));
+  EXPECT_THAT(e, HasSubstr("[1, 2, 5, 5]"));
+  EXPECT_THAT(error_of([] { nn::Residual(nullptr); }), HasSubstr("must not be null"));
+}
+
+TEST(ConcatChannels, JoinsAlongDimOneWithGradients) {
+  Generator g(8);
+  const Tensor a = randn({2, 3, 4, 5}, g, float64), b = randn({2, 1, 4, 5}, g, float64);
+  const Tensor c = nn::functional::concat_channels(a, b);
+  ASSERT_EQ(c.shape(), (Shape{2, 4, 4, 5}));
+  EXPECT_TRUE(allclose(c.narrow(1, 0, 3), a, 0.0, 0.0));
+  EXPECT_TRUE(allclose(c.narrow(1, 3, 1), b, 0.0, 0.0));
+  auto fn = [](const std::vector<Tensor>& in) { return nn::functional::concat_channels(in[0], in[1]) * 1.5; };
+  EXPECT_TRUE(gradcheck(fn, {a, b}).ok);
+}
+
+TEST(ConcatChannels, MismatchedBatchOrSpatialShapesAreErrors) {
+  const std::string spatial =
+      error_of([] { nn::functional::concat_channels(zeros({2, 3, 8, 8}), zeros({2, 3, 7, 8})); });
+  EXPECT_THAT(spatial, HasSubstr("[2, 3, 8, 8] and [2, 3, 7, 8]"));
+  EXPECT_THAT(spatial, HasSubstr("dim 2"));
+  EXPECT_THAT(error_of([] { nn::functional::concat_channels(zeros({2, 3, 4}), zeros({1, 3, 4})); }),
+              HasSubstr("dim 0"));
+  EXPECT_THAT(error_of([] { nn::functional::concat_channels(zeros({2, 3, 4, 4}), zeros({2, 3, 4})); }),
+              HasSubstr("same rank"));
+}
+
+}  // namespace
