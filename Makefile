@@ -15,7 +15,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
 CMAKE_ARGS ?=
-DEMO       ?= $(BUILD_DIR)/nabla train --model mlp:256,128 --data fashion-mnist --epochs 4 --name demo --force
+DEMO       ?= $(BUILD_DIR)/nabla train --model mlp:256,128 --data fashion-mnist --epochs 10 --name demo --force
 BENCH_ARGS ?=
 
 # Keep CMake's own sub-make quiet about entering/leaving directories.

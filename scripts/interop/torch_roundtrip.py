@@ -9,6 +9,9 @@ For the model specs `mlp:256,128` and `logreg` (inputs 1x28x28, 10 classes):
      (Interop.ImportFromTorch) and its logits are compared with PyTorch's;
   3. nabla's files are re-serialised by this script's writer, which mirrors
      safetensors.torch.save_file, and must come out byte for byte identical.
+With --run runs/<name> (a run of `nabla train` with an mlp or logreg spec, e.g. after `make demo`)
+it also loads that run's model.safetensors into PyTorch, and compares PyTorch's logits on the
+10,000 Fashion-MNIST test images with those `build/nabla predict` writes for the same file.
 
 Run from the repository root after building:  /usr/bin/python3 scripts/interop/torch_roundtrip.py
 Not part of `make test` (which must not need PyTorch). Exits non-zero on any mismatch.
@@ -96,6 +99,37 @@ def torch_model(name):
     raise ValueError(name)
 
 
+def torch_model_for_spec(spec):
+    """PyTorch's nn.Sequential for a text spec `logreg` or `mlp:H1,H2,...` on 1x28x28 inputs."""
+    if spec == "logreg":
+        return torch_model("logreg")
+    if not spec.startswith("mlp:") or "=" in spec:
+        raise SystemExit(f"--run: this script rebuilds only 'logreg' and plain 'mlp:H1,...' specs, not '{spec}'")
+    sizes = [784] + [int(h) for h in spec[4:].split(",")]
+    layers = [nn.Flatten()]
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(sizes[-1], 10))
+
+
+def check_run(run, cli, directory):
+    """Largest logit difference between PyTorch and `nabla predict` for a CLI run's model."""
+    path = os.path.join(run, "model.safetensors")
+    _, metadata = read_safetensors(path)
+    model = torch_model_for_spec(metadata["nabla.spec"])
+    model.load_state_dict(load_file(path))
+    model.eval()
+    images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+    predictions = os.path.join(directory, "run_predictions.safetensors")
+    subprocess.run([cli, "predict", "--checkpoint", path, "--input", images, "--output", predictions],
+                   check=True, capture_output=True)
+    import gzip
+    with gzip.open(images, "rb") as f:
+        raw = f.read()
+    x = torch.frombuffer(bytearray(raw[16:]), dtype=torch.uint8).reshape(-1, 1, 28, 28).float() / 255
+    return compare(f"{metadata['nabla.spec']} ({run})", load_file(predictions)["output"], model(x))
+
+
 def run_nabla(binary, test, directory):
     env = dict(os.environ, NABLA_INTEROP_DIR=directory)
     result = subprocess.run([binary, f"--gtest_filter=Interop.{test}"], env=env, capture_output=True, text=True)
@@ -116,6 +150,8 @@ def main():
     parser.add_argument("--binary", default="build/io_checkpoint_test", help="nabla's checkpoint test executable")
     parser.add_argument("--dir", help="keep the files here (default: a temporary directory)")
     parser.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed logit difference")
+    parser.add_argument("--run", help="also check this `nabla train` run directory's model.safetensors")
+    parser.add_argument("--cli", default="build/nabla", help="the nabla command-line tool (for --run)")
     args = parser.parse_args()
     directory = args.dir or tempfile.mkdtemp(prefix="nabla_interop_")
     os.makedirs(directory, exist_ok=True)
@@ -158,6 +194,11 @@ def main():
     for name in ("mlp", "logreg"):
         nabla_out = load_file(f"{directory}/torch_{name}_nabla_out.safetensors")["y"]
         diff, agree = compare(f"{name} logits", nabla_out, outputs[name])
+        worst, ok = max(worst, diff), ok and agree == 1.0
+
+    if args.run:
+        print("nabla train run -> PyTorch")
+        diff, agree = check_run(args.run, args.cli, directory)
         worst, ok = max(worst, diff), ok and agree == 1.0
 
     ok = ok and worst <= args.tolerance
