@@ -72,7 +72,8 @@ void conv_backward_weight(const ConvShape& s, const T* x, const T* gy, T* gw);
 /// y (batch, channels, volume) += b (channels), broadcast over batch and volume.
 template <typename T>
 void add_channel_bias(int64_t batch, int64_t channels, int64_t volume, const T* b, T* y);
-/// gb (channels) = sum of gy (batch, channels, volume) over batch and volume, in that order.
+/// gb (channels) = sum of gy (batch, channels, volume) over batch and volume, in an order fixed
+/// by the shape (kernels::sum).
 template <typename T>
 void channel_sums(int64_t batch, int64_t channels, int64_t volume, const T* gy, T* gb);
 
