@@ -39,26 +39,30 @@ struct Slot {
   Tensor* member;
 };
 
-template <typename Conv>
-bool conv_members(nn::Module& m, std::vector<std::pair<std::string, Tensor*>>& out) {
-  auto* conv = dynamic_cast<Conv*>(&m);
-  if (conv) out = {{"weight", &conv->weight}, {"bias", &conv->bias}};
-  return conv != nullptr;
+using Members = std::vector<std::pair<std::string, Tensor*>>;
+
+template <typename Layer>
+Members weight_and_bias(Layer& layer) {
+  return {{"weight", &layer.weight}, {"bias", &layer.bias}};
 }
 
 // The tensors a layer's forward reads, under the names it registers them by (parameters and
 // buffers); empty for layers without any.
-std::vector<std::pair<std::string, Tensor*>> layer_members(nn::Module& m) {
-  std::vector<std::pair<std::string, Tensor*>> out;
-  if (auto* linear = dynamic_cast<nn::Linear*>(&m)) return {{"weight", &linear->weight}, {"bias", &linear->bias}};
-  if (auto* bn = dynamic_cast<nn::BatchNorm*>(&m))
-    return {{"weight", &bn->weight}, {"bias", &bn->bias}, {"running_mean", &bn->running_mean},
-            {"running_var", &bn->running_var}};
-  if (auto* ln = dynamic_cast<nn::LayerNorm*>(&m)) return {{"weight", &ln->weight}, {"bias", &ln->bias}};
-  conv_members<nn::Conv1d>(m, out) || conv_members<nn::Conv2d>(m, out) || conv_members<nn::Conv3d>(m, out) ||
-      conv_members<nn::ConvTranspose1d>(m, out) || conv_members<nn::ConvTranspose2d>(m, out) ||
-      conv_members<nn::ConvTranspose3d>(m, out);
-  return out;
+Members layer_members(nn::Module& m) {
+  if (auto* l = dynamic_cast<nn::Linear*>(&m)) return weight_and_bias(*l);
+  if (auto* c = dynamic_cast<nn::Conv1d*>(&m)) return weight_and_bias(*c);
+  if (auto* c = dynamic_cast<nn::Conv2d*>(&m)) return weight_and_bias(*c);
+  if (auto* c = dynamic_cast<nn::Conv3d*>(&m)) return weight_and_bias(*c);
+  if (auto* t = dynamic_cast<nn::ConvTranspose1d*>(&m)) return weight_and_bias(*t);
+  if (auto* t = dynamic_cast<nn::ConvTranspose2d*>(&m)) return weight_and_bias(*t);
+  if (auto* t = dynamic_cast<nn::ConvTranspose3d*>(&m)) return weight_and_bias(*t);
+  if (auto* ln = dynamic_cast<nn::LayerNorm*>(&m)) return weight_and_bias(*ln);
+  if (auto* bn = dynamic_cast<nn::BatchNorm*>(&m)) {
+    Members members = weight_and_bias(*bn);
+    members.insert(members.end(), {{"running_mean", &bn->running_mean}, {"running_var", &bn->running_var}});
+    return members;
+  }
+  return {};
 }
 
 // Moves every layer's floating tensors to float64 and returns the parameters as slots, in
@@ -66,8 +70,12 @@ std::vector<std::pair<std::string, Tensor*>> layer_members(nn::Module& m) {
 std::vector<Slot> float64_parameter_slots(nn::Module& model) {
   std::vector<Slot> slots;
   for (const auto& [name, module] : model.named_modules()) {
-    const auto members = layer_members(*module);
-    for (const auto& [param, tensor] : module->named_parameters(false)) {
+    const Members members = layer_members(*module);
+    const auto params = module->named_parameters(false);
+    auto is_parameter = [&](const std::string& member) {
+      return std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.first == member; });
+    };
+    for (const auto& [param, tensor] : params) {
       const bool known = std::any_of(members.begin(), members.end(), [&](const auto& m) { return m.first == param; });
       NABLA_CHECK(known, "gradcheck: layer '", name, "' (", module->type_name(), ") has the parameter '", param,
                   "', which gradcheck cannot reach; it checks Linear, Conv*, ConvTranspose*, BatchNorm* and "
@@ -76,9 +84,7 @@ std::vector<Slot> float64_parameter_slots(nn::Module& model) {
     for (const auto& [member, tensor] : members) {
       if (!tensor->defined() || !is_floating(tensor->dtype())) continue;
       *tensor = tensor->detach().to(float64);
-      const auto params = module->named_parameters(false);
-      if (std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.first == member; }))
-        slots.push_back({name + "." + member, tensor});
+      if (is_parameter(member)) slots.push_back({name + "." + member, tensor});
     }
   }
   return slots;

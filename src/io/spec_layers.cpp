@@ -187,8 +187,8 @@ LayerResult build_conv_transpose(const Options& o, const LayerContext& ctx) {
   return {module, shape, SpatialMap::Windows, {{as_vector(kernel), as_vector(stride), as_vector(dilation), true}}};
 }
 
-// maxpool / avgpool: kernel, stride (the kernel by default), padding (at most half the kernel),
-// ceil_mode, and dilation (max) or count_include_pad (avg).
+// maxpool / avgpool: kernel, stride (the kernel by default), padding, ceil_mode, and dilation
+// (max) or count_include_pad (avg).
 template <size_t D, bool Max>
 LayerResult build_pool(const Options& o, const LayerContext& ctx) {
   check_image(ctx, std::string(Max ? "maxpool" : "avgpool") + std::to_string(D) + "d", D);
@@ -197,13 +197,7 @@ LayerResult build_pool(const Options& o, const LayerContext& ctx) {
   const auto pad = sizes<D>(o, ctx, "padding", 0, 0);
   const nn::ExpandingArray<D> dilation = Max ? sizes<D>(o, ctx, "dilation", 1, 1) : nn::ExpandingArray<D>(1);
   const bool ceil_mode = o.get_bool("ceil_mode", false);
-  Shape shape = {ctx.input_shape[0]};
-  for (size_t d = 0; d < D; ++d) {
-    NABLA_CHECK(2 * pad[d] <= kernel[d], ctx.where, ": padding ", pad[d], " must be at most half the kernel ",
-                kernel[d]);
-    shape.push_back(window_output(ctx, d, ctx.input_shape[d + 1], kernel[d], stride[d], pad[d], dilation[d], ceil_mode));
-  }
-  std::shared_ptr<nn::Module> module;
+  std::shared_ptr<nn::Module> module;  // its constructor checks the padding (at most half the kernel)
   if constexpr (Max)
     module = std::make_shared<nn::MaxPoolNd<D>>(nn::MaxPoolOptions<D>{
         .kernel_size = kernel, .stride = stride, .padding = pad, .dilation = dilation,
@@ -212,6 +206,10 @@ LayerResult build_pool(const Options& o, const LayerContext& ctx) {
     module = std::make_shared<nn::AvgPoolNd<D>>(nn::AvgPoolOptions<D>{
         .kernel_size = kernel, .stride = stride, .padding = pad, .ceil_mode = ceil_mode,
         .count_include_pad = o.get_bool("count_include_pad", true)});
+  Shape shape = {ctx.input_shape[0]};
+  for (size_t d = 0; d < D; ++d)
+    shape.push_back(
+        window_output(ctx, d, ctx.input_shape[d + 1], kernel[d], stride[d], pad[d], dilation[d], ceil_mode));
   return {module, shape, SpatialMap::Windows, {{as_vector(kernel), as_vector(stride), as_vector(dilation)}}};
 }
 
@@ -265,8 +263,8 @@ LayerResult build_layernorm(const Options& o, const LayerContext& ctx) {
   NABLA_CHECK(dims >= 1 && dims <= n, ctx.where, ": dims must be in [1, ", n, "] for input ", ctx.input_shape,
               ", got ", dims);
   const Shape normalized(ctx.input_shape.end() - dims, ctx.input_shape.end());
-  return {std::make_shared<nn::LayerNorm>(normalized, o.get_double("eps", 1e-5), o.get_bool("elementwise_affine", true)),
-          ctx.input_shape};
+  const double eps = o.get_double("eps", 1e-5);
+  return {std::make_shared<nn::LayerNorm>(normalized, eps, o.get_bool("elementwise_affine", true)), ctx.input_shape};
 }
 
 LayerResult build_dropout2d(const Options& o, const LayerContext& ctx) {
@@ -302,7 +300,7 @@ LayerResult build_upsample(const Options& o, const LayerContext& ctx) {
   const double scale = options.scale_factor.empty() ? 0.0 : options.scale_factor[0];
   if (scale < 1.0 || scale != std::floor(scale)) return {module, shape, SpatialMap::Global};
   const auto s = static_cast<int64_t>(scale);
-  const int64_t k = options.mode == "nearest" ? s : s + 1;
+  const int64_t k = options.mode == "nearest" || s == 1 ? s : s + 1;  // scale 1 copies
   return {module, shape, SpatialMap::Windows, {{{k, k}, {s, s}, {1, 1}, true}}};
 }
 

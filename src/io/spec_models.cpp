@@ -52,7 +52,8 @@ std::vector<int64_t> widths(const Options& o) {
 }
 
 LayerSpec conv3x3(int64_t out, int64_t stride = 1, bool bias = true) {
-  return {"conv2d", {{"out", out}, {"kernel", int64_t{3}}, {"stride", stride}, {"padding", int64_t{1}}, {"bias", bias}}};
+  return {"conv2d",
+          {{"out", out}, {"kernel", int64_t{3}}, {"stride", stride}, {"padding", int64_t{1}}, {"bias", bias}}};
 }
 
 // nn::lenet5: C1, act, S2, C3, act, S4, flatten, C5 (in 400), act, F6, act, output.

@@ -156,7 +156,7 @@ TEST(CnnLayers, ShapeErrorsNameTheLayerAndTheShape) {
   EXPECT_THAT(build_error(R"({"type": "conv2d", "out": 2, "kernel": 7})", {1, 5, 9}),
               HasSubstr("spans 7 pixels but spatial dim 0 of the input [1, 5, 9] has only 5"));
   EXPECT_THAT(build_error(R"({"type": "maxpool2d", "kernel": 2, "padding": 2})", image),
-              HasSubstr("padding 2 must be at most half the kernel 2"));
+              HasSubstr("layer 0 (maxpool2d): MaxPool2d: padding must be at most half the kernel size"));
   EXPECT_THAT(build_error(R"({"type": "conv2d", "out": 2, "kernel": [3, 3, 3]})", image),
               HasSubstr("option 'kernel' must be one size or 2 (one per spatial dim), got [3, 3, 3]"));
   EXPECT_THAT(build_error(R"({"type": "conv2d", "out": 2, "kernel": 0})", image),

@@ -1,11 +1,14 @@
 // Model specs: a model named in a few characters on the command line ("logreg", "mlp:256,128",
-// "mlp:512:act=tanh:dropout=0.2"), or, for anything custom, a JSON list of layers:
+// "mlp:512:act=tanh:dropout=0.2", "lenet5", "resnet_small:blocks=2"), or, for anything custom, a
+// JSON list of layers:
 //   {"layers": [{"type": "flatten"}, {"type": "linear", "out": 256}, {"type": "relu"},
 //               {"type": "dropout", "p": 0.2}, {"type": "linear"}]}
 // Both are built against the data: the per-example input shape fixes each layer's input size
 // and the number of outputs is the last linear layer's default width. Every model is an
 // nn::Sequential laid out like the equivalent torch.nn.Sequential, so state_dict keys match
-// ("1.weight" for the first Linear after the Flatten). docs/FORMATS.md has the full grammar.
+// ("1.weight" for the first Linear after the Flatten). Built models also record each layer's
+// receptive field and jump while its output has a spatial layout. docs/FORMATS.md has the full
+// grammar.
 //
 // Adding a layer or a model is one entry in a table: builtin_layer_types() in
 // src/io/spec_layers.cpp (type name -> options + builder from input shape to module and output
@@ -163,8 +166,10 @@ struct BuiltModel {
 };
 
 /// Builds a layer list for examples of `input_shape` (batch dimension excluded). With
-/// num_outputs > 0 the model's output must be (N, num_outputs); 0 leaves it free (then every
-/// linear layer needs "out"). `generator` draws the initial weights (default generator when null).
+/// num_outputs > 0 the model's output must be (N, num_outputs), or an image of num_outputs values
+/// per example (N, C, H, W) for image-to-image models; 0 leaves it free (then every linear layer
+/// needs "out"). A module's own error gets the layer's name in front. `generator` draws the
+/// initial weights (default generator when null).
 BuiltModel build_layers(const std::vector<LayerSpec>& layers, const Shape& input_shape, int64_t num_outputs,
                         Generator* generator = nullptr);
 /// build_layers(parse_spec(spec), ...) with the per-layer details, e.g. for a summary table.
