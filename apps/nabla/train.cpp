@@ -193,7 +193,7 @@ Command add_train(CLI::App& app) {
                                               "history, config.json and report.html");
   auto args = std::make_shared<TrainArgs>();
   TrainConfig& c = args->config;
-  sub->add_option("--model", c.model, "model spec: logreg, mlp:256,128[:act=tanh][:dropout=0.2], JSON or file.json");
+  sub->add_option("--model", c.model, "model spec: logreg, mlp:256,128[:act=tanh][:dropout=0.2], lenet5[:act=tanh][:pool=avg], vgg_small, resnet_small, JSON or file.json (docs/FORMATS.md)");
   add_data_options(*sub, c.data);
   sub->add_option("--limit", c.data.limit, "train on the first N training examples only (quick runs)");
   sub->add_option("--epochs", c.epochs, "epochs to train (with --resume: the epoch to continue to)")

@@ -127,38 +127,46 @@ bool plain_2d_windows(const PoolShape& s) {
   return true;
 }
 
-// The same windows, taps and tie rule as window_max, but a whole output row at a time with one
-// tap after another, so each step is a branch-free compare-and-select over the row.
-template <typename T>
+// The same windows, taps and tie rule as window_max for windows inside the input: each output
+// kept in registers while its taps are compared (plain pointer steps, no window spans). KH and
+// KW are the kernel size when known at compile time (2 x 2, LeNet's and VGG's, unrolls fully),
+// or 0 to read it from the shape.
+template <int64_t KH, int64_t KW, typename T>
 void max_pool_2d_rows(const PoolShape& s, const T* plane, T* __restrict y, int64_t* __restrict indices) {
   const int64_t width = s.input[2], out_h = s.output[1], out_w = s.output[2];
   const int64_t sh = s.stride[1], sw = s.stride[2];
-  for (int64_t oh = 0; oh < out_h; ++oh, y += out_w, indices += out_w) {
-    const int64_t top = oh * sh * width;
+  const int64_t kh_size = KH != 0 ? KH : s.kernel[1], kw_size = KW != 0 ? KW : s.kernel[2];
+  for (int64_t oh = 0; oh < out_h; ++oh)
     for (int64_t ow = 0; ow < out_w; ++ow) {
-      y[ow] = plane[top + ow * sw];
-      indices[ow] = top + ow * sw;
-    }
-    for (int64_t kh = 0; kh < s.kernel[1]; ++kh)
-      for (int64_t kw = kh == 0 ? 1 : 0; kw < s.kernel[2]; ++kw) {
-        const int64_t first = top + kh * width + kw;
-        const T* __restrict row = plane + first;
-        for (int64_t ow = 0; ow < out_w; ++ow) {
-          const T v = row[ow * sw];
-          const bool take = v > y[ow] || v != v;
-          y[ow] = take ? v : y[ow];
-          indices[ow] = take ? first + ow * sw : indices[ow];
+      const int64_t first = oh * sh * width + ow * sw;
+      T best = plane[first];
+      int64_t at = first;
+      for (int64_t kh = 0; kh < kh_size; ++kh)
+        for (int64_t kw = 0; kw < kw_size; ++kw) {
+          const int64_t i = first + kh * width + kw;
+          const T v = plane[i];
+          const bool take = v > best || v != v;
+          best = take ? v : best;
+          at = take ? i : at;
         }
-      }
-  }
+      *y++ = best;
+      *indices++ = at;
+    }
 }
 
 template <typename T>
 void max_pool_forward(const PoolShape& s, const T* x, T* y, int64_t* indices) {
   if (!plain_2d_windows(s)) return max_pool_forward_reference(s, x, y, indices);
   const int64_t in = s.input_volume(), out = s.output_volume();
+  const bool two_by_two = s.kernel[1] == 2 && s.kernel[2] == 2;
   over_planes(s, out * s.kernel[1] * s.kernel[2], [&](int64_t first, int64_t last) {
-    for (int64_t p = first; p < last; ++p) max_pool_2d_rows(s, x + p * in, y + p * out, indices + p * out);
+    for (int64_t p = first; p < last; ++p) {
+      if (two_by_two) {
+        max_pool_2d_rows<2, 2>(s, x + p * in, y + p * out, indices + p * out);
+      } else {
+        max_pool_2d_rows<0, 0>(s, x + p * in, y + p * out, indices + p * out);
+      }
+    }
   });
 }
 
