@@ -66,7 +66,9 @@ std::shared_ptr<Sequential> mlp(const MLPOptions& options, Generator* generator)
     const bool last = i + 2 == sizes.size();
     if (!last) {
       net->push_back(make_activation(options.activation));
-      if (options.dropout > 0.0) net->push_back(std::make_shared<Dropout>(options.dropout, generator));
+      // Dropout draws its masks from the default generator: `generator` is for the initial
+      // weights only and need not outlive the model (a Dropout would keep the pointer).
+      if (options.dropout > 0.0) net->push_back(std::make_shared<Dropout>(options.dropout));
     } else if (options.output_activation != "none") {
       net->push_back(make_activation(options.output_activation));
     }

@@ -91,3 +91,22 @@ TEST(MLP, BadOptionsSayWhatIsAllowed) {
   EXPECT_THROW(nn::mlp({.sizes = {2, 0, 1}}), Error);
   EXPECT_THROW(nn::mlp({.sizes = {2, 3, 1}, .dropout = 1.0}), Error);
 }
+
+namespace {
+
+// The weight generator may be a local that dies before the model is used: nothing may keep it.
+TEST(MLPBuilder, DoesNotKeepTheWeightGenerator) {
+  std::shared_ptr<nn::Sequential> net;
+  {
+    Generator local(7);
+    net = nn::mlp({.sizes = {4, 8, 2}, .dropout = 0.5}, &local);
+  }
+  manual_seed(3);
+  net->train();
+  const Tensor a = net->forward(ones({16, 4}));
+  manual_seed(3);
+  const Tensor b = net->forward(ones({16, 4}));
+  EXPECT_EQ(a.to_vector(), b.to_vector());  // masks from the default generator, reproducible by manual_seed
+}
+
+}  // namespace

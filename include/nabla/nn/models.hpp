@@ -42,7 +42,8 @@ struct MLPOptions {
 
 /// A multi-layer perceptron as a Sequential laid out exactly like the PyTorch
 /// nn.Sequential(Linear, act, [Dropout], Linear, ...), so state_dict keys ("0.weight",
-/// "2.bias", ...) match it.
+/// "2.bias", ...) match it. `generator` draws the initial weights (default generator when null)
+/// and is not kept; Dropout masks come from the default generator (manual_seed).
 std::shared_ptr<Sequential> mlp(const MLPOptions& options, Generator* generator = nullptr);
 
 /// An activation module by name: "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu",
