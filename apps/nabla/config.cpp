@@ -53,6 +53,7 @@ json training_options_json(const TrainConfig& c) {
           {"weight_decay", optional_json(c.weight_decay)},
           {"betas", betas},
           {"schedule", c.schedule},
+          {"augment", c.augment},
           {"val_split", c.val_split},
           {"early_stopping", c.early_stopping},
           {"clip_grad_norm", optional_json(c.clip_grad_norm)},
@@ -91,6 +92,7 @@ TrainConfig train_config_from_json(const json& j, const std::string& source) {
     c.betas = std::array<double, 2>{betas[0], betas[1]};
   }
   c.schedule = get<std::string>(j, "schedule", c.schedule, source);
+  c.augment = get<std::string>(j, "augment", c.augment, source);
   c.val_split = get<double>(j, "val_split", c.val_split, source);
   c.early_stopping = get<int64_t>(j, "early_stopping", 0, source);
   c.clip_grad_norm = get_optional<double>(j, "clip_grad_norm", source);

@@ -34,6 +34,7 @@ struct TrainConfig {
   std::optional<double> weight_decay{};  // unset: the optimiser's default
   std::optional<std::array<double, 2>> betas{};  // adam, adamw
   std::string schedule = "exp:0.85";    // epoch-independent, so --resume may extend a run
+  std::string augment = "none";         // training images only: none, crop:P, flip, crop:P,flip
   double val_split = 0.1;
   int64_t early_stopping = 0;            // patience in epochs; 0: off
   std::optional<double> clip_grad_norm{};

@@ -96,14 +96,50 @@ void add_data_options(CLI::App& app, DataConfig& config, bool required_hint) {
                  "CSV label column, by header name or 0-based index (default: the last column)");
 }
 
+Augment parse_augment(const std::string& text) {
+  Augment a;
+  if (text == "none") return a;
+  const auto bad = [&] {
+    return "--augment must be none, crop:P, flip or crop:P,flip (P: padding in pixels, 1 or more); got '" + text +
+           "'";
+  };
+  std::stringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    if (part == "flip" && !a.flip) {
+      a.flip = true;
+    } else if (part.rfind("crop:", 0) == 0 && a.crop_padding == 0) {
+      const std::string number = part.substr(5);
+      NABLA_CHECK(!number.empty() && number.size() <= 3 &&
+                      number.find_first_not_of("0123456789") == std::string::npos && std::stoll(number) >= 1,
+                  bad());
+      a.crop_padding = std::stoll(number);
+    } else {
+      NABLA_FAIL(bad());
+    }
+  }
+  NABLA_CHECK(a.any(), bad());
+  return a;
+}
+
 data::DataLoader make_loader(std::shared_ptr<const data::Dataset> dataset, int64_t batch_size, bool shuffle,
-                             uint64_t seed) {
+                             uint64_t seed, const Augment& augment) {
   NABLA_CHECK(batch_size >= 1, "--batch-size must be >= 1, got ", batch_size);
   data::DataLoaderOptions options;
   options.batch_size = batch_size;
   options.shuffle = shuffle;
   options.seed = seed;
-  options.transform = [](data::Batch batch) { return data::scale_to_unit(std::move(batch)); };
+  options.transform = [augment](data::Batch batch) {
+    if (augment.any()) {
+      NABLA_CHECK(batch.input.ndim() == 4, "--augment needs images (N, C, H, W); this data set's batches are ",
+                  batch.input.shape());
+      // On the uint8 images, before scaling: a quarter of the bytes to move.
+      if (augment.crop_padding > 0)
+        batch.input = data::random_crop(batch.input, augment.crop_padding, default_generator());
+      if (augment.flip) batch.input = data::random_horizontal_flip(batch.input, default_generator());
+    }
+    return data::scale_to_unit(std::move(batch));
+  };
   return data::DataLoader(std::move(dataset), options);
 }
 

@@ -41,9 +41,21 @@ RunData load_data(const DataConfig& config, uint64_t seed, double val_split);
 /// --data, --data-dir, --csv and --label-column, shared by train, eval and summary.
 void add_data_options(CLI::App& app, DataConfig& config, bool required_hint = true);
 
+/// Data augmentation for training images, from --augment: "none", "crop:P" (pad each side by P
+/// zeros, cut the original size back out at a random place), "flip" (mirror left-right with
+/// probability 1/2), or "crop:P,flip". Anything else is an error listing these.
+struct Augment {
+  int64_t crop_padding = 0;
+  bool flip = false;
+  bool any() const { return crop_padding > 0 || flip; }
+};
+Augment parse_augment(const std::string& text);
+
 /// Batches of `dataset` with uint8 inputs scaled to [0, 1]; shuffled by Generator(seed) when asked.
+/// With `augment`, each training batch is cropped/flipped first, drawing from the default
+/// generator, whose state training checkpoints keep, so --resume stays bit-exact.
 data::DataLoader make_loader(std::shared_ptr<const data::Dataset> dataset, int64_t batch_size, bool shuffle,
-                             uint64_t seed);
+                             uint64_t seed, const Augment& augment = {});
 
 /// The training loss of a task: cross-entropy on logits, or the mean squared error (targets
 /// reshaped to the output's shape when they hold as many values, so (N) targets fit (N, 1)).

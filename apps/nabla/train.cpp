@@ -141,12 +141,16 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
   NABLA_CHECK(c.threads >= 0, "--threads must be >= 0 (0: the default), got ", c.threads);
   if (c.threads > 0) set_num_threads(c.threads);
   check_schedule(c.schedule);
+  const bool augmented = parse_augment(c.augment).any();
   run.optimizer = describe_optimizer(c);  // checks the optimiser options before any data is loaded
   const std::string spec = io::resolve_spec(c.model);
   io::parse_spec(spec);
   if (args.resume.empty()) run.run_dir = prepare_run_dir(c.out, c.name, c.force);
 
   run.data = load_data(c.data, c.seed, c.val_split);
+  NABLA_CHECK(!augmented || run.data.input_shape.size() == 3, "--augment ", c.augment,
+              " needs image data (C, H, W) per example; ", c.data.name, " examples are ",
+              shape_text(run.data.input_shape, false));
   Generator init(c.seed);
   manual_seed(c.seed);  // dropout masks
   run.built = io::build_sequential(spec, run.data.input_shape, run.data.num_outputs, &init);
@@ -168,7 +172,7 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
     if (!args.resume.empty()) std::cout << "resuming " << run.run_dir << " up to epoch " << c.epochs << "\n";
     std::cout << std::flush;
   }
-  data::DataLoader train_loader = make_loader(run.data.train, c.batch_size, true, c.seed);
+  data::DataLoader train_loader = make_loader(run.data.train, c.batch_size, true, c.seed, parse_augment(c.augment));
   std::optional<data::DataLoader> val_loader;
   if (run.data.val) val_loader.emplace(make_loader(run.data.val, 512, false, c.seed));
   train::FitOptions options{.epochs = c.epochs, .task = run.data.task, .callbacks = callbacks,
@@ -209,6 +213,10 @@ Command add_train(CLI::App& app) {
   sub->add_option("--schedule", c.schedule,
                   "learning-rate schedule, stepped per epoch: none, step:S:G, multistep:M1,M2:G, exp:G, "
                   "cosine[:T], plateau:P:F")
+      ->capture_default_str();
+  sub->add_option("--augment", c.augment,
+                  "training-image augmentation: none, crop:P (pad P, random crop back), flip (random "
+                  "left-right mirror) or crop:P,flip")
       ->capture_default_str();
   sub->add_option("--val-split", c.val_split, "share of the training set held out for validation (stratified)")
       ->capture_default_str();

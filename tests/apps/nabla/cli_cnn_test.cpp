@@ -1,7 +1,7 @@
 // `nabla` with convolutional models, run as a user runs it: LeNet-5 trained on a Fashion-MNIST
 // subset end to end (progress, checkpoint, report with the first layer's filters, predict),
 // summaries with receptive fields, gradchecks through conv / batch-norm / residual / U-Net
-// models, and the errors for image models on the wrong data.
+// models, the errors for image models on the wrong data, and training-image augmentation.
 #include "cli_support.hpp"
 
 #include <nabla/data/builtin.hpp>
@@ -9,11 +9,13 @@
 #include <nabla/io/safetensors.hpp>
 
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
 using namespace nabla;
 using nabla::testing::capture;
+using nabla::testing::printed_hash;
 using nabla::testing::CliResult;
 using nabla::testing::read_text;
 using ::testing::ContainsRegex;
@@ -105,6 +107,37 @@ TEST_F(CliCnn, ImageModelsOnTheWrongDataAreClearErrors) {
   const CliResult r = run_error({"train", "--model", "unet", "--data", "fashion-mnist", "--limit", "100", "--quiet"});
   EXPECT_THAT(r.err, HasSubstr("unet maps an image to an image"));
   EXPECT_THAT(r.err, HasSubstr("10 outputs per example"));
+}
+
+TEST_F(CliCnn, AugmentedTrainingResumesBitExactly) {
+  if (!data::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  // The crops and flips draw from the default generator, which training checkpoints keep.
+  const std::vector<std::string> common = {"train", "--model", "mlp:16", "--data", "fashion-mnist", "--limit", "600",
+                                           "--augment", "crop:2,flip", "--quiet"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  const CliResult whole = run_ok(with({"--name", "whole", "--epochs", "3"}));
+  run_ok(with({"--name", "half", "--epochs", "1"}));
+  const CliResult resumed = run_ok({"train", "--resume", "runs/half", "--epochs", "3", "--quiet"});
+  EXPECT_FALSE(printed_hash(whole).empty());
+  EXPECT_EQ(printed_hash(resumed), printed_hash(whole));
+  // ...and augmentation changes what is learnt.
+  const CliResult plain = run_ok({"train", "--model", "mlp:16", "--data", "fashion-mnist", "--limit", "600", "--name",
+                                  "plain", "--epochs", "3", "--quiet"});
+  EXPECT_NE(printed_hash(plain), printed_hash(whole));
+  EXPECT_EQ(nlohmann::json::parse(read_text(path("runs/whole/config.json")))["augment"], "crop:2,flip");
+}
+
+TEST_F(CliCnn, BadAugmentOptionsAreClearErrors) {
+  EXPECT_THAT(run_error({"train", "--model", "mlp:4", "--data", "moons", "--augment", "crop:0", "--quiet"}).err,
+              HasSubstr("--augment must be none, crop:P, flip or crop:P,flip"));
+  EXPECT_THAT(run_error({"train", "--model", "mlp:4", "--data", "moons", "--augment", "rotate", "--quiet"}).err,
+              HasSubstr("got 'rotate'"));
+  EXPECT_THAT(run_error({"train", "--model", "mlp:4", "--data", "moons", "--augment", "flip", "--quiet"}).err,
+              HasSubstr("--augment flip needs image data (C, H, W) per example"));
 }
 
 }  // namespace
