@@ -41,6 +41,7 @@ std::vector<std::pair<std::string, std::string>> configuration(const TrainedRun&
           {"batch size", std::to_string(c.batch_size)},
           {"optimizer", run.optimizer},
           {"schedule", c.schedule},
+          {"augmentation", c.augment},
           {"validation split", number_text(c.val_split)},
           {"early stopping", c.early_stopping > 0 ? "patience " + std::to_string(c.early_stopping) : "off"},
           {"clip grad norm", optional(c.clip_grad_norm)},
