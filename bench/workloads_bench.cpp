@@ -88,19 +88,8 @@ std::shared_ptr<nn::Sequential> make_model(const std::string& workload) {
     m->push_back(std::make_shared<nn::Linear>(256, 128));
     m->push_back(std::make_shared<nn::ReLU>());
     m->push_back(std::make_shared<nn::Linear>(128, 10));
-  } else {  // W3, W4: LeNet-5, as torch_workloads.py's lenet5()
-    m->push_back(std::make_shared<nn::Conv2d>(1, 6, 5, 1, 2));
-    m->push_back(std::make_shared<nn::ReLU>());
-    m->push_back(std::make_shared<nn::MaxPool2d>(2));
-    m->push_back(std::make_shared<nn::Conv2d>(6, 16, 5));
-    m->push_back(std::make_shared<nn::ReLU>());
-    m->push_back(std::make_shared<nn::MaxPool2d>(2));
-    m->push_back(std::make_shared<nn::Flatten>());
-    m->push_back(std::make_shared<nn::Linear>(16 * 5 * 5, 120));
-    m->push_back(std::make_shared<nn::ReLU>());
-    m->push_back(std::make_shared<nn::Linear>(120, 84));
-    m->push_back(std::make_shared<nn::ReLU>());
-    m->push_back(std::make_shared<nn::Linear>(84, 10));
+  } else {  // W3, W4: LeNet-5, laid out as torch_workloads.py's lenet5()
+    return nn::lenet5();
   }
   return m;
 }

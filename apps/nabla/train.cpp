@@ -141,14 +141,14 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
   NABLA_CHECK(c.threads >= 0, "--threads must be >= 0 (0: the default), got ", c.threads);
   if (c.threads > 0) set_num_threads(c.threads);
   check_schedule(c.schedule);
-  const bool augmented = parse_augment(c.augment).any();
+  const Augment augment = parse_augment(c.augment);
   run.optimizer = describe_optimizer(c);  // checks the optimiser options before any data is loaded
   const std::string spec = io::resolve_spec(c.model);
   io::parse_spec(spec);
   if (args.resume.empty()) run.run_dir = prepare_run_dir(c.out, c.name, c.force);
 
   run.data = load_data(c.data, c.seed, c.val_split);
-  NABLA_CHECK(!augmented || run.data.input_shape.size() == 3, "--augment ", c.augment,
+  NABLA_CHECK(!augment.any() || run.data.input_shape.size() == 3, "--augment ", c.augment,
               " needs image data (C, H, W) per example; ", c.data.name, " examples are ",
               shape_text(run.data.input_shape, false));
   Generator init(c.seed);
@@ -172,7 +172,7 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
     if (!args.resume.empty()) std::cout << "resuming " << run.run_dir << " up to epoch " << c.epochs << "\n";
     std::cout << std::flush;
   }
-  data::DataLoader train_loader = make_loader(run.data.train, c.batch_size, true, c.seed, parse_augment(c.augment));
+  data::DataLoader train_loader = make_loader(run.data.train, c.batch_size, true, c.seed, augment);
   std::optional<data::DataLoader> val_loader;
   if (run.data.val) val_loader.emplace(make_loader(run.data.val, 512, false, c.seed));
   train::FitOptions options{.epochs = c.epochs, .task = run.data.task, .callbacks = callbacks,

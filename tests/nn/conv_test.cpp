@@ -6,7 +6,7 @@
 #include <nabla/nabla.hpp>
 #include <nabla/nn/cnn.hpp>
 
-#include "../support/golden.hpp"
+#include "conv_golden.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +18,7 @@
 using namespace nabla;
 namespace F = nabla::nn::functional;
 using nabla::testing::golden;
+using nabla::testing::golden_sizes;
 using nabla::testing::golden_tensor;
 using nabla::testing::max_relative_error;
 
@@ -25,24 +26,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-const Json& cases(const char* kind) {
-  static const Json j = golden("nn_conv");
-  return j[kind];
-}
-
-// A JSON int or list as the size argument PyTorch received.
-template <size_t D>
-nn::ExpandingArray<D> sizes(const Json& j) {
-  if (j.is_number()) return nn::ExpandingArray<D>(j.get<int64_t>());
-  std::array<int64_t, D> a{};
-  for (size_t i = 0; i < D; ++i) a[i] = j[i].get<int64_t>();
-  return a;
-}
-
 template <size_t D>
 nn::ConvPadding<D> padding(const Json& j) {
   if (j.is_string()) return nn::ConvPadding<D>(j.get<std::string>());
-  return sizes<D>(j);
+  return golden_sizes<D>(j);
 }
 
 // The functional op of case c on (x, w, b).
@@ -50,13 +37,13 @@ template <size_t D>
 Tensor conv_op(const Json& c, bool transposed, const Tensor& x, const Tensor& w, const Tensor& b) {
   const int64_t groups = c["groups"].get<int64_t>();
   if (transposed) {
-    const auto s = sizes<D>(c["stride"]), p = sizes<D>(c["padding"]), op = sizes<D>(c["output_padding"]);
-    const auto d = sizes<D>(c["dilation"]);
+    const auto s = golden_sizes<D>(c["stride"]), p = golden_sizes<D>(c["padding"]), op = golden_sizes<D>(c["output_padding"]);
+    const auto d = golden_sizes<D>(c["dilation"]);
     if constexpr (D == 1) return F::conv_transpose1d(x, w, b, s, p, op, groups, d);
     if constexpr (D == 2) return F::conv_transpose2d(x, w, b, s, p, op, groups, d);
     if constexpr (D == 3) return F::conv_transpose3d(x, w, b, s, p, op, groups, d);
   }
-  const auto s = sizes<D>(c["stride"]), d = sizes<D>(c["dilation"]);
+  const auto s = golden_sizes<D>(c["stride"]), d = golden_sizes<D>(c["dilation"]);
   const auto p = padding<D>(c["padding"]);
   if constexpr (D == 1) return F::conv1d(x, w, b, s, p, d, groups);
   if constexpr (D == 2) return F::conv2d(x, w, b, s, p, d, groups);
@@ -79,13 +66,13 @@ std::shared_ptr<nn::Module> conv_module(const Json& c, bool transposed) {
   const bool bias = c["bias"].get<bool>();
   if (transposed)
     return std::make_shared<nn::ConvTransposeNd<D>>(nn::ConvTransposeOptions<D>{
-        .in_channels = in, .out_channels = out, .kernel_size = sizes<D>(c["kernel_size"]),
-        .stride = sizes<D>(c["stride"]), .padding = sizes<D>(c["padding"]),
-        .output_padding = sizes<D>(c["output_padding"]), .groups = groups, .bias = bias,
-        .dilation = sizes<D>(c["dilation"])});
+        .in_channels = in, .out_channels = out, .kernel_size = golden_sizes<D>(c["kernel_size"]),
+        .stride = golden_sizes<D>(c["stride"]), .padding = golden_sizes<D>(c["padding"]),
+        .output_padding = golden_sizes<D>(c["output_padding"]), .groups = groups, .bias = bias,
+        .dilation = golden_sizes<D>(c["dilation"])});
   return std::make_shared<nn::ConvNd<D>>(nn::ConvOptions<D>{
-      .in_channels = in, .out_channels = out, .kernel_size = sizes<D>(c["kernel_size"]),
-      .stride = sizes<D>(c["stride"]), .padding = padding<D>(c["padding"]), .dilation = sizes<D>(c["dilation"]),
+      .in_channels = in, .out_channels = out, .kernel_size = golden_sizes<D>(c["kernel_size"]),
+      .stride = golden_sizes<D>(c["stride"]), .padding = padding<D>(c["padding"]), .dilation = golden_sizes<D>(c["dilation"]),
       .groups = groups, .bias = bias});
 }
 
@@ -109,8 +96,8 @@ std::string message_of(const std::function<void()>& fn) {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 void check_functional_golden(const char* kind, bool transposed) {
-  ASSERT_GE(cases(kind).size(), 8u);
-  for (const Json& c : cases(kind)) {
+  ASSERT_GE(nabla::testing::conv_golden_cases(kind).size(), 8u);
+  for (const Json& c : nabla::testing::conv_golden_cases(kind)) {
     SCOPED_TRACE(c["name"].get<std::string>());
     Tensor x = golden_tensor(c["x"]).requires_grad_(), w = golden_tensor(c["weight"]).requires_grad_();
     Tensor b = c["bias"].get<bool>() ? golden_tensor(c["b"]).requires_grad_() : Tensor();
@@ -127,8 +114,8 @@ void check_functional_golden(const char* kind, bool transposed) {
 }
 
 void check_module_golden(const char* kind, bool transposed) {
-  ASSERT_GE(cases(kind).size(), 8u);
-  for (const Json& c : cases(kind)) {
+  ASSERT_GE(nabla::testing::conv_golden_cases(kind).size(), 8u);
+  for (const Json& c : nabla::testing::conv_golden_cases(kind)) {
     SCOPED_TRACE(c["name"].get<std::string>());
     std::shared_ptr<nn::Module> m = make_module(c, transposed);
     EXPECT_EQ(m->to_string(), c["repr"].get<std::string>());

@@ -6,7 +6,7 @@
 #include <nabla/nabla.hpp>
 #include <nabla/nn/cnn.hpp>
 
-#include "../support/golden.hpp"
+#include "conv_golden.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +19,7 @@
 using namespace nabla;
 namespace F = nabla::nn::functional;
 using nabla::testing::golden;
+using nabla::testing::golden_sizes;
 using nabla::testing::golden_tensor;
 using nabla::testing::max_relative_error;
 
@@ -26,23 +27,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-const Json& cases(const char* kind) {
-  static const Json j = golden("nn_conv");
-  return j[kind];
-}
-
-template <size_t D>
-nn::ExpandingArray<D> sizes(const Json& j) {
-  if (j.is_number()) return nn::ExpandingArray<D>(j.get<int64_t>());
-  std::array<int64_t, D> a{};
-  for (size_t i = 0; i < D; ++i) a[i] = j[i].get<int64_t>();
-  return a;
-}
-
 template <size_t D>
 nn::OptionalExpandingArray<D> stride(const Json& j) {
   if (j.is_null()) return {};
-  return sizes<D>(j);
+  return golden_sizes<D>(j);
 }
 
 std::optional<int64_t> divisor(const Json& c) {
@@ -55,13 +43,13 @@ template <size_t D>
 std::shared_ptr<nn::Module> pool_module(const std::string& kind, const Json& c) {
   if (kind == "max_pool")
     return std::make_shared<nn::MaxPoolNd<D>>(nn::MaxPoolOptions<D>{
-        .kernel_size = sizes<D>(c["kernel_size"]), .stride = stride<D>(c["stride"]),
-        .padding = sizes<D>(c["padding"]), .dilation = sizes<D>(c["dilation"]),
+        .kernel_size = golden_sizes<D>(c["kernel_size"]), .stride = stride<D>(c["stride"]),
+        .padding = golden_sizes<D>(c["padding"]), .dilation = golden_sizes<D>(c["dilation"]),
         .ceil_mode = c["ceil_mode"].get<bool>()});
   if (kind == "avg_pool")
     return std::make_shared<nn::AvgPoolNd<D>>(nn::AvgPoolOptions<D>{
-        .kernel_size = sizes<D>(c["kernel_size"]), .stride = stride<D>(c["stride"]),
-        .padding = sizes<D>(c["padding"]), .ceil_mode = c["ceil_mode"].get<bool>(),
+        .kernel_size = golden_sizes<D>(c["kernel_size"]), .stride = stride<D>(c["stride"]),
+        .padding = golden_sizes<D>(c["padding"]), .ceil_mode = c["ceil_mode"].get<bool>(),
         .count_include_pad = c["count_include_pad"].get<bool>(), .divisor_override = divisor(c)});
   const Json& size = c["output_size"];
   if (size.is_number()) return std::make_shared<nn::AdaptiveAvgPoolNd<D>>(size.get<int64_t>());
@@ -81,7 +69,7 @@ std::shared_ptr<nn::Module> make_module(const std::string& kind, const Json& c) 
 
 template <size_t D>
 std::pair<Tensor, Tensor> max_pool_nd(const Json& c, const Tensor& x) {
-  const auto k = sizes<D>(c["kernel_size"]), p = sizes<D>(c["padding"]), d = sizes<D>(c["dilation"]);
+  const auto k = golden_sizes<D>(c["kernel_size"]), p = golden_sizes<D>(c["padding"]), d = golden_sizes<D>(c["dilation"]);
   const auto s = stride<D>(c["stride"]);
   const bool ceil = c["ceil_mode"].get<bool>();
   if constexpr (D == 1) return F::max_pool1d_with_indices(x, k, s, p, d, ceil);
@@ -115,8 +103,8 @@ bool grad_ok(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const 
 // For every golden case of `kind`: the module prints as PyTorch's, and its float64 output and
 // input gradient match to 1e-10; `extra` checks more (the indices).
 void check_golden(const char* kind, const std::function<void(const Json&, const Tensor&)>& extra = {}) {
-  ASSERT_GE(cases(kind).size(), 8u);
-  for (const Json& c : cases(kind)) {
+  ASSERT_GE(nabla::testing::conv_golden_cases(kind).size(), 8u);
+  for (const Json& c : nabla::testing::conv_golden_cases(kind)) {
     SCOPED_TRACE(c["name"].get<std::string>());
     std::shared_ptr<nn::Module> m = make_module(kind, c);
     EXPECT_EQ(m->to_string(), c["repr"].get<std::string>());
