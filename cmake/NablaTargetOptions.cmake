@@ -5,6 +5,7 @@
 #   benchmarks); never applied globally, so third-party code is untouched.
 #   - warnings: -Wall -Wextra -Wpedantic (+ -Werror with NABLA_WERROR=ON)
 #   - -march=native with NABLA_NATIVE=ON (when the compiler supports it)
+#   - -fsanitize=<NABLA_SANITIZE> when that is set (e.g. "address,undefined"), compile and link
 # All PRIVATE: nothing of this leaks into nabla::nabla's consumers.
 
 include_guard(GLOBAL)
@@ -39,6 +40,14 @@ function(nabla_target_options target)
     endif()
     if(NABLA_WERROR)
       target_compile_options(${target} PRIVATE -Werror)
+    endif()
+    if(NABLA_SANITIZE)
+      # Every sanitizer report is fatal: a test that triggers one fails instead of printing and
+      # passing. Frame pointers keep ASan's stack traces whole at -O1.
+      target_compile_options(${target} PRIVATE -fsanitize=${NABLA_SANITIZE}
+                             -fno-sanitize-recover=all -fno-omit-frame-pointer)
+      # PUBLIC: whoever links the instrumented static library needs the sanitizer runtimes too.
+      target_link_options(${target} PUBLIC -fsanitize=${NABLA_SANITIZE})
     endif()
     if(NABLA_NATIVE AND NABLA_HAVE_MARCH_NATIVE)
       target_compile_options(${target} PRIVATE -march=native)

@@ -8,6 +8,7 @@
 #include "run_dir.hpp"
 #include "train.hpp"
 
+#include <nabla/autograd.hpp>
 #include <nabla/io/checkpoint.hpp>
 #include <nabla/train/checkpoint.hpp>
 #include <nabla/train/fit.hpp>
@@ -17,6 +18,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <set>
 
 namespace nabla::cli {
@@ -40,6 +42,7 @@ struct TrainArgs {
   TrainConfig config;
   double lr = 0, momentum = 0, weight_decay = 0, clip_grad_norm = 0;
   std::string betas, resume;
+  bool detect_anomaly = false;  // not in config.json: it changes no result
 };
 
 // The options that decide the checkpoints' bytes, plus what predict and eval need to know.
@@ -80,10 +83,10 @@ json full_config(const TrainedRun& run, int64_t parameters, const json& previous
 TrainedRun prepare(const TrainArgs& args, const CLI::App& app, json& previous) {
   TrainedRun run;
   if (!args.resume.empty()) {
-    const std::set<std::string> allowed = {"--resume", "--epochs", "--threads", "--quiet"};
+    const std::set<std::string> allowed = {"--resume", "--epochs", "--threads", "--quiet", "--detect-anomaly"};
     for (const CLI::Option* option : app.get_options())
       NABLA_CHECK(option->count() == 0 || allowed.contains(option->get_name()), "--resume takes every option from ",
-                  args.resume, "/config.json; only --epochs, --threads and --quiet may be given with it, not ",
+                  args.resume, "/config.json; only --epochs, --threads, --quiet and --detect-anomaly may be given with it, not ",
                   option->get_name());
     const std::string path = (fs::path(args.resume) / "config.json").string();
     NABLA_CHECK(fs::is_directory(args.resume), "--resume: '", args.resume, "' is not a run directory");
@@ -179,6 +182,9 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
                             .clip_grad_norm = c.clip_grad_norm, .verbose = 0, .checkpoint_dir = run.run_dir};
   if (!args.resume.empty()) options.resume_from = train::training_state_path(run.run_dir);
   try {
+    // Off unless asked for: it makes every op scan its result.
+    std::optional<nabla::detect_anomaly> anomaly;
+    if (args.detect_anomaly) anomaly.emplace();
     run.history = train::fit(model, loss_for(run.data.task), *optimizer, train_loader,
                              val_loader ? &*val_loader : nullptr, options);
   } catch (...) {
@@ -229,6 +235,9 @@ Command add_train(CLI::App& app) {
   sub->add_flag("--force", c.force, "overwrite an existing run directory");
   sub->add_option("--resume", args->resume, "continue the run in RUN_DIR (its config.json gives the options)");
   sub->add_flag("--quiet", c.quiet, "no progress output");
+  sub->add_flag("--detect-anomaly", args->detect_anomaly,
+                "stop at the first op whose forward or backward makes a NaN or an infinity, naming it and its "
+                "input shapes (slower; results are unchanged)");
   return {sub, [args, sub] { return run_train(*args, *sub); }};
 }
 

@@ -28,13 +28,37 @@ struct Node {
   Shape output_shape;
   DType output_dtype = DType::Float32;
   bool released = false;                    // backward ran without retain_graph
+  int64_t sequence_nr = 0;                  // order of recording on its thread (1, 2, ...)
 };
 
 /// Whether ops record graph nodes (thread-local, on by default).
 bool grad_mode_enabled();
 void set_grad_mode(bool enabled);
 
+/// Whether anomaly detection is on (process-wide, off by default).
+bool is_anomaly_enabled();
+void set_detect_anomaly(bool enabled);
+
 }  // namespace autograd
+
+/// Anomaly detection for its scope (torch.autograd.detect_anomaly): every recorded op checks
+/// its forward output, and every backward step the gradients it returns, for NaN and ±Inf;
+/// the first offender raises nabla::Error naming the op, its place in the recording order and
+/// its input shapes. An input that already holds NaN/Inf when an op records is reported too
+/// (no recorded op made it: it came from the data, a parameter or a no-grad computation).
+/// Each check is one pass over the tensor, so leave it off when not hunting a NaN.
+///
+///   { nabla::detect_anomaly anomaly; loss = model(x) ...; loss.backward(); }
+class detect_anomaly {
+public:
+  detect_anomaly() : previous_(autograd::is_anomaly_enabled()) { autograd::set_detect_anomaly(true); }
+  ~detect_anomaly() { autograd::set_detect_anomaly(previous_); }
+  detect_anomaly(const detect_anomaly&) = delete;
+  detect_anomaly& operator=(const detect_anomaly&) = delete;
+
+private:
+  bool previous_;
+};
 
 /// Disables graph recording for its scope, e.g. for optimiser updates and evaluation.
 class NoGradGuard {

@@ -181,6 +181,10 @@ public:
   Tensor le(double other) const;
   Tensor gt(double other) const;
   Tensor ge(double other) const;
+  /// Masks of NaN, of ±infinity, and of finite values (all 1 for an integer tensor's isfinite).
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
 
   // ---- in place (for optimisers and initialisers; refused while they would corrupt a graph) ----
   Tensor& add_(const Tensor& other, double alpha = 1.0);

@@ -3,6 +3,7 @@
 // its backward closure, in reverse order, accumulating into leaves' .grad at the end.
 #include "autograd/engine.hpp"
 
+#include "autograd/anomaly.hpp"
 #include "autograd/record.hpp"
 #include "tensor/internal.hpp"
 
@@ -73,6 +74,8 @@ void execute(const Tensor& root, const Tensor& gradient, bool retain_graph,
   std::unordered_map<Node*, int> deps = count_dependencies(root_node.get());
   std::unordered_map<Node*, Tensor> buffers;
   buffers[root_node.get()] = root_gradient(root, gradient);
+  const bool anomaly = is_anomaly_enabled();
+  if (anomaly) check_root(buffers[root_node.get()]);
 
   // Kahn's algorithm: a node runs once every consumer has delivered its gradient.
   std::vector<std::shared_ptr<Node>> ready{root_node};
@@ -86,6 +89,7 @@ void execute(const Tensor& root, const Tensor& gradient, bool retain_graph,
       if (it != capture->end())
         for (size_t slot : it->second) (*captured)[slot] = g;
     }
+    if (anomaly && node != root_node) check_incoming(*node, g);
     if (node->accumulates) {
       if (!capture) accumulate_into_leaf(*node, g);
       continue;
@@ -96,6 +100,7 @@ void execute(const Tensor& root, const Tensor& gradient, bool retain_graph,
     std::vector<Tensor> grads = node->backward(g);
     NABLA_CHECK(grads.size() == node->next.size(), node->name, " returned ", grads.size(), " gradients for ",
                 node->next.size(), " inputs");
+    if (anomaly) check_backward(*node, grads);
     for (size_t i = 0; i < grads.size(); ++i) {
       Node* next = node->next[i].get();
       if (!next) continue;

@@ -2,6 +2,8 @@
 // the in-place safety rule.
 #include "autograd/record.hpp"
 
+#include "autograd/anomaly.hpp"
+
 #include "tensor/internal.hpp"
 
 namespace nabla::autograd {
@@ -49,10 +51,17 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   return acc;
 }
 
+namespace {
+thread_local int64_t recorded_ops = 0;
+}  // namespace
+
 Tensor record(const char* name, Tensor out, const std::vector<Tensor>& inputs, BackwardFn backward) {
   if (!needs_grad(inputs)) return out;
+  const int64_t sequence_nr = ++recorded_ops;
+  if (is_anomaly_enabled()) check_forward(name, sequence_nr, out, inputs);
   auto node = std::make_shared<Node>();
   node->name = name;
+  node->sequence_nr = sequence_nr;
   node->next.reserve(inputs.size());
   node->input_shapes.reserve(inputs.size());
   for (const Tensor& t : inputs) {

@@ -1,10 +1,11 @@
-// Comparisons (eq, ne, lt, le, gt, ge) as 1/0 masks in the operands' dtype, where(), and
+// Comparisons (eq, ne, lt, le, gt, ge) and value tests (isnan, isinf, isfinite) as 1/0 masks in the operands' dtype, where(), and
 // allclose. Comparisons are never recorded; where() passes the gradient to whichever
 // operand was chosen.
 #include "autograd/ops/elementwise.hpp"
 
 #include "autograd/record.hpp"
 
+#include <cmath>
 #include <functional>
 
 namespace nabla {
@@ -37,6 +38,18 @@ Tensor compare_scalar(const char* op, const Tensor& a, double s, Cmp cmp) {
   });
 }
 
+// Mask of test(x) in the tensor's dtype; integers are never NaN or infinite.
+template <typename Test>
+Tensor classify(const char* op, const Tensor& a, Test test) {
+  detail::check_defined(op, a);
+  return kernels::dispatch(a.dtype(), [&]<typename T>() {
+    return map_new<T, T>(a.shape(), a, [test](T x) {
+      if constexpr (std::is_floating_point_v<T>) return static_cast<T>(test(x));
+      else return static_cast<T>(test(0.0));
+    });
+  });
+}
+
 // g where the condition is nonzero (take == true) or zero (take == false), else 0.
 Tensor where_grad(const Tensor& g, const Tensor& condition, bool take) {
   return kernels::dispatch_floating(g.dtype(), "where backward", [&]<typename T>() {
@@ -61,6 +74,10 @@ Tensor Tensor::lt(double other) const { return compare_scalar("lt", *this, other
 Tensor Tensor::le(double other) const { return compare_scalar("le", *this, other, std::less_equal<>()); }
 Tensor Tensor::gt(double other) const { return compare_scalar("gt", *this, other, std::greater<>()); }
 Tensor Tensor::ge(double other) const { return compare_scalar("ge", *this, other, std::greater_equal<>()); }
+
+Tensor Tensor::isnan() const { return classify("isnan", *this, [](auto x) { return std::isnan(x); }); }
+Tensor Tensor::isinf() const { return classify("isinf", *this, [](auto x) { return std::isinf(x); }); }
+Tensor Tensor::isfinite() const { return classify("isfinite", *this, [](auto x) { return std::isfinite(x); }); }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   detail::check_defined("where", condition);

@@ -172,6 +172,26 @@ TEST_F(CliTrain, PredictRefusesTheWrongInputShape) {
   EXPECT_FALSE(fs::exists(path("out.csv")));
 }
 
+TEST_F(CliTrain, DetectAnomalyNamesTheOpThatOverflowed) {
+  // An absurd learning rate: without the flag the NaN loss stops training; with it, the first
+  // op to overflow is named, with its input shapes.
+  const std::vector<std::string> diverging = {"train", "--model", "mlp:16", "--data", "moons", "--epochs", "2",
+                                              "--optimizer", "sgd", "--lr", "1e30", "--quiet"};
+  std::vector<std::string> plain = diverging, checked = diverging;
+  plain.insert(plain.end(), {"--name", "plain"});
+  checked.insert(checked.end(), {"--name", "checked", "--detect-anomaly"});
+  EXPECT_THAT(run_error(plain).err, HasSubstr("fit: the loss is"));
+  const CliResult r = run_error(checked);
+  EXPECT_THAT(r.err, HasSubstr("detect_anomaly: the forward of op #"));
+  EXPECT_THAT(r.err, HasSubstr("(AddmmBackward) produced"));
+  EXPECT_THAT(r.err, HasSubstr("from finite inputs of shapes [64, 16], [2, 16], [2]"));
+  // On a healthy run the flag changes nothing: same weights as without it.
+  const std::string a = printed_hash(train("healthy", {"--quiet"}));
+  const std::string b = printed_hash(train("healthy_checked", {"--quiet", "--detect-anomaly"}));
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_EQ(a, b);
+}
+
 TEST_F(CliTrain, RegressionOnSine) {
   const CliResult r = run_ok({"train", "--model", "mlp:16:act=tanh", "--data", "sine", "--epochs", "2", "--lr",
                               "0.01", "--quiet"});

@@ -170,3 +170,18 @@ TEST(Allclose, NaNInfinityAndMixedDtypes) {
   EXPECT_TRUE(allclose(m.t(), tensor(std::vector<float>{0.0f, 3.0f, 1.0f, 4.0f, 2.0f, 5.0f}, {3, 2})));
   EXPECT_FALSE(allclose(m.t(), m.reshape({3, 2})));
 }
+
+TEST(ValueTests, IsNanIsInfIsFinite) {
+  Tensor x = tensor({1.0f, NAN, INFINITY, -INFINITY, -0.0f});
+  EXPECT_EQ(x.isnan().to_vector(), (std::vector<float>{0, 1, 0, 0, 0}));
+  EXPECT_EQ(x.isinf().to_vector(), (std::vector<float>{0, 0, 1, 1, 0}));
+  EXPECT_EQ(x.isfinite().to_vector(), (std::vector<float>{1, 0, 0, 0, 1}));
+  EXPECT_EQ(x.isnan().dtype(), float32);
+  // float64, a strided view, and integers (never NaN or infinite).
+  Tensor d = tensor(std::vector<double>{NAN, 2, 3, INFINITY}, {2, 2}).t();
+  EXPECT_EQ(d.isfinite().to_vector<double>(), (std::vector<double>{0, 1, 1, 0}));
+  Tensor i = tensor(std::vector<int64_t>{5, -7}, {2});
+  EXPECT_EQ(i.isfinite().to_vector<int64_t>(), (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(i.isnan().to_vector<int64_t>(), (std::vector<int64_t>{0, 0}));
+  EXPECT_THROW(Tensor().isnan(), Error);
+}
