@@ -18,7 +18,7 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// A name no other writer uses: hidden, with the pid and a process-wide counter.
+// A name no other live writer uses: hidden, with the pid and a process-wide counter.
 std::filesystem::path temporary_path(const std::filesystem::path& target) {
   static std::atomic<uint64_t> counter{0};
   const std::string name = "." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
@@ -52,10 +52,17 @@ void write_file_atomically(const std::string& op, const std::string& path,
   NABLA_CHECK(!path.empty(), op, ": empty path");
   const std::filesystem::path target(path);
   NABLA_CHECK(target.has_filename(), op, ": '", path, "' names a directory, not a file");
-  const std::filesystem::path temp = temporary_path(target);
   const std::string context = op + ": '" + path + "'";
 
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  // A writer killed mid-write leaves its temporary behind, and a later process can get the same
+  // pid (in a container, often on every restart) and so the same names: step over them.
+  std::filesystem::path temp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 1000; ++attempt) {
+    temp = temporary_path(target);
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   NABLA_CHECK(fd >= 0, context, ": cannot create the temporary file '", temp.string(), "': ", errno_text(errno),
               " (does the directory exist and is it writable?)");
   bool open = true;
