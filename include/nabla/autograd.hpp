@@ -29,6 +29,13 @@ struct Node {
   DType output_dtype = DType::Float32;
   bool released = false;                    // backward ran without retain_graph
   int64_t sequence_nr = 0;                  // order of recording on its thread (1, 2, ...)
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  /// Frees the chain of nodes only this one keeps alive without recursing, so that dropping
+  /// the last tensor of a graph of any depth cannot overflow the stack.
+  ~Node();
 };
 
 /// Whether ops record graph nodes (thread-local, on by default).

@@ -20,6 +20,25 @@ const Tensor& SavedTensor::get() const {
   return tensor_;
 }
 
+Node::~Node() {
+  // Plain member destruction would destroy next[0], whose destructor destroys its own next[0],
+  // and so on: one stack frame per node of a chain. Instead, take over every edge we are the last
+  // owner of and empty them one by one from a heap-allocated list.
+  std::vector<std::shared_ptr<Node>> orphans;
+  auto adopt = [&orphans](std::vector<std::shared_ptr<Node>>& edges) {
+    for (auto& edge : edges)
+      if (edge && edge.use_count() == 1) orphans.push_back(std::move(edge));
+    edges.clear();
+  };
+  adopt(next);
+  while (!orphans.empty()) {
+    std::shared_ptr<Node> node = std::move(orphans.back());
+    orphans.pop_back();
+    adopt(node->next);
+    node->backward = nullptr;  // its saved tensors go now, while its edges are already empty
+  }
+}
+
 bool needs_grad(std::initializer_list<Tensor> inputs) {
   if (!grad_mode_enabled()) return false;
   for (const Tensor& t : inputs)
