@@ -183,7 +183,7 @@ std::string files_table(const RunReport& r) {
   KeyValues files = {{"report.html", "this page"}, {"curves.svg", "training curves (loss, accuracy) per epoch"}};
   if (is_classification(r.test)) files.emplace_back("confusion_matrix.svg", "test-set confusion matrix");
   for (const auto& [name, what] : r.files) {
-    auto same = [&name](const auto& f) { return f.first == name; };
+    auto same = [&name = name](const auto& f) { return f.first == name; };
     const auto it = std::find_if(files.begin(), files.end(), same);
     if (it == files.end())
       files.emplace_back(name, what);

@@ -164,7 +164,7 @@ Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const
   // (torch.clamp's min(max(x, lo), hi)).
   Tensor out = kernels::dispatch(dtype(), [&]<typename T>() {
     const auto [lo, hi] = elementwise::clamp_bounds<T>("clamp", min, max);
-    return map_new<T, T>(shape(), *this, [lo, hi](T v) {
+    return map_new<T, T>(shape(), *this, [lo = lo, hi = hi](T v) {
       const T low = v < lo ? lo : v;
       return low > hi ? hi : low;
     });
@@ -174,7 +174,7 @@ Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const
     return {kernels::dispatch_floating(g.dtype(), "clamp backward", [&]<typename T>() {
       const auto [lo, hi] = elementwise::clamp_bounds<T>("clamp", min, max);
       return map_new<T, T, T>(g.shape(), g, sx.get(),
-                              [lo, hi](T gv, T x) { return x >= lo && x <= hi ? gv : T(0); });
+                              [lo = lo, hi = hi](T gv, T x) { return x >= lo && x <= hi ? gv : T(0); });
     })};
   });
 }

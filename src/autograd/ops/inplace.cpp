@@ -178,13 +178,13 @@ Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
   check_writable("clamp_", *this);
   NABLA_CHECK(min || max, "clamp_: at least one of min and max must be given (tensor of shape ", shape(), ")");
   kernels::dispatch(dtype(), [&]<typename T>() {
-    const auto [lo, hi] = elementwise::clamp_bounds<T>("clamp_", min, max);
+    const std::pair<T, T> bounds = elementwise::clamp_bounds<T>("clamp_", min, max);
     autograd::check_inplace(*this);
     T* p = data_ptr<T>();
     const Shape& st = strides();
     for_row_blocks(shape(), [&](const Shape& block, int64_t r) {
       T* q = p + row_offset(st, r);
-      kernels::map1(block, q, st, q, st, [lo, hi](T x) {
+      kernels::map1(block, q, st, q, st, [lo = bounds.first, hi = bounds.second](T x) {
         const T low = x < lo ? lo : x;
         return low > hi ? hi : low;
       });
