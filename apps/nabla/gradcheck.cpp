@@ -76,7 +76,8 @@ std::vector<Slot> float64_parameter_slots(nn::Module& model) {
       return std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.first == member; });
     };
     for (const auto& [param, tensor] : params) {
-      const bool known = std::any_of(members.begin(), members.end(), [&](const auto& m) { return m.first == param; });
+      const bool known =
+          std::any_of(members.begin(), members.end(), [&param = param](const auto& m) { return m.first == param; });
       NABLA_CHECK(known, "gradcheck: layer '", name, "' (", module->type_name(), ") has the parameter '", param,
                   "', which gradcheck cannot reach; it checks Linear, Conv*, ConvTranspose*, BatchNorm* and "
                   "LayerNorm parameters");

@@ -85,8 +85,8 @@ TEST_F(Safetensors, RoundTripsEveryDtypeAndShape) {
   EXPECT_EQ(file.metadata, metadata);
   ASSERT_EQ(file.tensors.size(), tensors.size());
   for (const auto& [name, expected] : tensors) {
-    const auto it =
-        std::find_if(file.tensors.begin(), file.tensors.end(), [&](const auto& p) { return p.first == name; });
+    const auto it = std::find_if(file.tensors.begin(), file.tensors.end(),
+                                 [&name = name](const auto& p) { return p.first == name; });
     ASSERT_NE(it, file.tensors.end()) << name;
     SCOPED_TRACE(name);
     expect_same(it->second, expected);

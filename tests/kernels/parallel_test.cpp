@@ -46,7 +46,8 @@ TEST(ParallelFor, CoversEveryIndexExactlyOnce) {
   for (int threads : {1, 2, 3, 4, 7}) {
     set_num_threads(threads);
     for (int64_t grain : {1, 3, 100, 1000})
-      for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, 0}, {0, 1}, {5, 6}, {0, 10}, {3, 1000}, {-7, 2049}}) {
+      for (auto range : {std::pair<int64_t, int64_t>{0, 0}, {0, 1}, {5, 6}, {0, 10}, {3, 1000}, {-7, 2049}}) {
+        const int64_t begin = range.first, end = range.second;
         std::vector<std::atomic<int>> hits(static_cast<size_t>(std::max<int64_t>(end - begin, 0)));
         parallel_for(begin, end, grain, [&](int64_t lo, int64_t hi) {
           ASSERT_LE(begin, lo);

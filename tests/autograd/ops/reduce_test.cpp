@@ -385,7 +385,9 @@ TEST(ReduceGrad, SumMeanVarStdLogsumexp) {
   const std::vector<std::pair<Shape, Shape>> cases = {
       {{6}, {}},           {{6}, {0}},        {{3, 4}, {0}},       {{3, 4}, {-1}},
       {{2, 3, 4}, {0, 2}}, {{2, 3, 4}, {-2}}, {{2, 3, 4}, {2, 1}}, {{}, {0}}};
-  for (const auto& [shape, dims] : cases) {
+  for (const auto& c : cases) {
+    const Shape& shape = c.first;
+    const Shape& dims = c.second;
     for (bool keepdim : {false, true}) {
       SCOPED_TRACE(detail::str(shape, " dims ", dims, keepdim ? " keepdim" : ""));
       Tensor x = randn(shape, float64);
