@@ -62,7 +62,7 @@ bench: build
 	/usr/bin/python3 bench/compare.py $(BENCH_ARGS)
 
 fuzz:
-	scripts/install-deps.sh --with-fuzz
+	scripts/install-deps.sh
 	JOBS=$(JOBS) fuzz/run.sh $(SECONDS)
 
 clean:

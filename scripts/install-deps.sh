@@ -28,6 +28,8 @@ packages=(
   libcli11-dev
   zlib1g-dev
   dataset-fashion-mnist
+  clang                 # the AddressSanitizer + UBSan build of the suite (make check-sanitize)
+  libclang-rt-14-dev    # clang's sanitizer runtimes
 )
 
 # Prints the comment block at the top of this file.

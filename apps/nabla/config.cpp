@@ -5,6 +5,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
+#include <type_traits>
+#include <utility>
 #include <sstream>
 
 #include <unistd.h>
@@ -13,6 +16,10 @@ namespace nabla::cli {
 namespace {
 
 using nlohmann::json;
+
+// A value for an error message: scalars as written, objects and arrays by their type only
+// (dump() would recurse once per nesting level of a hostile file).
+std::string shown(const json& value) { return value.is_structured() ? value.type_name() : value.dump(); }
 
 template <typename T>
 json optional_json(const std::optional<T>& value) {
@@ -23,10 +30,19 @@ json optional_json(const std::optional<T>& value) {
 template <typename T>
 T get(const json& j, const char* key, const T& fallback, const std::string& source) {
   if (!j.contains(key) || j[key].is_null()) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // nlohmann would convert any number, e.g. 1e300 or -1 to a uint64_t, without a word.
+    const json& v = j[key];
+    const bool fits = v.is_number_unsigned() ? std::in_range<T>(v.get<uint64_t>())
+                      : v.is_number_integer() && std::in_range<T>(v.get<int64_t>());
+    NABLA_CHECK(fits, source, ": \"", key, "\" must be an integer in [", std::numeric_limits<T>::min(), ", ",
+                std::numeric_limits<T>::max(), "], got ", shown(v));
+    return static_cast<T>(v.is_number_unsigned() ? v.get<uint64_t>() : v.get<int64_t>());
+  }
   try {
     return j[key].get<T>();
   } catch (const json::exception&) {
-    NABLA_FAIL(source, ": \"", key, "\" has the wrong type (", j[key].dump(), ")");
+    NABLA_FAIL(source, ": \"", key, "\" has the wrong type (", shown(j[key]), ")");
   }
 }
 
@@ -61,7 +77,7 @@ json training_options_json(const TrainConfig& c) {
 }
 
 DataConfig data_config_from_json(const json& j, const std::string& source) {
-  NABLA_CHECK(j.is_object(), source, ": \"data\" must be an object, got ", j.dump());
+  NABLA_CHECK(j.is_object(), source, ": \"data\" must be an object, got ", shown(j));
   DataConfig d;
   d.name = get<std::string>(j, "name", "", source);
   d.data_dir = get<std::string>(j, "data_dir", "", source);

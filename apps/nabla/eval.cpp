@@ -27,11 +27,14 @@ struct EvalArgs {
 // The checkpoint's training configuration ({} when it has none).
 json checkpoint_config(const io::LoadedModel& loaded, const std::string& path) {
   if (loaded.info.config.empty()) return json::object();
+  json config;
   try {
-    return json::parse(loaded.info.config);
+    config = json::parse(loaded.info.config);
   } catch (const json::exception& e) {
     NABLA_FAIL("'", path, "': its nabla.config is not valid JSON: ", e.what());
   }
+  NABLA_CHECK(config.is_object(), "'", path, "': its nabla.config must be a JSON object, got ", config.type_name());
+  return config;
 }
 
 json evaluation_json(const train::Evaluation& e, const std::vector<std::string>& names) {
@@ -111,7 +114,15 @@ int run_eval(const EvalArgs& args, const CLI::App& app) {
     data_config = data_config_from_json(config["data"], args.checkpoint + " (nabla.config)");
   }
   data_config.limit = 0;
-  uint64_t seed = app.count("--seed") ? args.seed : config.value("seed", uint64_t{0});
+  uint64_t seed = args.seed;
+  if (!app.count("--seed")) {
+    // Checked first: nlohmann would convert a number such as 1e300 or -1 to a uint64_t silently.
+    const json saved = config.value("seed", json(0));
+    NABLA_CHECK(saved.is_number_unsigned() || (saved.is_number_integer() && saved.get<int64_t>() >= 0), "'",
+                args.checkpoint, "': the seed in its nabla.config must be a non-negative integer, got ",
+                saved.is_structured() ? saved.type_name() : saved.dump());
+    seed = saved.get<uint64_t>();
+  }
   const RunData data = load_data(data_config, seed, 0.0);
   check_input_shape(data.input_shape, loaded.info.input_shape, "data set '" + data.name + "'");
   NABLA_CHECK(data.task == train::Task::Regression || data.num_outputs <= loaded.info.num_outputs, "data set '",

@@ -15,6 +15,9 @@
 namespace nabla::data {
 namespace {
 
+// Integer labels are class indices below this (CsvLabels::Auto); one name is made per class.
+constexpr int64_t kMaxClassIndex = int64_t{1} << 20;
+
 struct Field {
   std::string text;
   int64_t line = 0;  // where the field starts
@@ -120,9 +123,7 @@ std::string read_file(const std::string& path) {
   NABLA_CHECK(in.good(), "read_csv: '", path, "': cannot open for reading");
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  std::string text = buffer.str();
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // UTF-8 byte-order mark
-  return text;
+  return std::move(buffer).str();
 }
 
 // A whole-cell number (a leading '+' allowed). Out-of-range values become +-inf or 0, as strtod
@@ -206,9 +207,16 @@ void convert_labels(const std::string& path, const CsvOptions& options, const Co
   }
   std::vector<int64_t> classes(labels.size());
   if (kind == Kind::Indices) {
-    int64_t top = 0;
-    for (size_t i = 0; i < labels.size(); ++i) top = std::max(top, classes[i] = static_cast<int64_t>(values[i]));
-    out.class_names = numbered_names(top + 1);
+    size_t top = 0;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      classes[i] = static_cast<int64_t>(values[i]);
+      if (classes[i] > classes[top]) top = i;
+    }
+    // Labels that are ids rather than class numbers (e.g. 1000000) would name a class per number below them.
+    NABLA_CHECK(classes[top] < kMaxClassIndex, where(path, labels[top], cols.label, cols), ": label ", classes[top],
+                " as a class index would make ", classes[top] + 1, " classes, more than the limit of ", kMaxClassIndex,
+                "; read the labels as classes (labels = Classes numbers the distinct labels) or as values");
+    out.class_names = numbered_names(classes[top] + 1);
   } else if (numeric) {
     std::map<double, std::string> names;  // numeric order; the first spelling names the class
     for (size_t i = 0; i < labels.size(); ++i) names.emplace(values[i], labels[i].text);
@@ -233,9 +241,13 @@ void convert_labels(const std::string& path, const CsvOptions& options, const Co
 }  // namespace
 
 CsvData read_csv(const std::string& path, const CsvOptions& options) {
+  return parse_csv(read_file(path), path, options);
+}
+
+CsvData parse_csv(std::string_view text, const std::string& path, const CsvOptions& options) {
   NABLA_CHECK(options.delimiter != '"' && options.delimiter != '\n' && options.delimiter != '\r',
               "read_csv: the delimiter cannot be a quote or a line break, got code ", int(options.delimiter));
-  const std::string text = read_file(path);
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte-order mark
   Tokenizer tokenizer(text, options.delimiter, path);
   std::vector<Field> fields;
   NABLA_CHECK(tokenizer.next(fields), "read_csv: '", path, "': the file is empty; expected ",

@@ -1,6 +1,6 @@
-// IDX reader and writer. Everything goes through zlib's gz* API, which reads gzip and plain
-// files alike (it looks at the content, not the name). The data is read in chunks, so a header
-// that claims more than the file holds costs no more memory than the file itself.
+// IDX reader and writer. The reader works on the file's bytes in memory, inflating gzip data
+// (found by its content, not the name) chunk by chunk, so a header that claims more than the
+// file holds costs no more memory than the file itself. The writer goes through zlib's gz* API.
 #include <nabla/data/idx.hpp>
 
 #include "kernels/dispatch.hpp"
@@ -14,6 +14,9 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace nabla::data {
@@ -50,53 +53,89 @@ std::string hex(uint64_t value, int digits) {
   return s;
 }
 
-// A file opened with gzopen; reads fail loudly, naming the file.
-class GzFile {
+// A byte source over an IDX file's bytes in memory: plain, or gzip (found by its magic 1f 8b,
+// not by the name) inflated 64 KiB at a time as the reader asks, so a header that claims more
+// than the data holds costs no more memory than the data itself. Like zlib's gzread, it reads
+// gzip members one after another, ignores anything after the last one, and reports damage
+// found anywhere in the block it inflates.
+class Source {
 public:
-  explicit GzFile(const std::string& path) : path_(path) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    NABLA_CHECK(std::filesystem::exists(status), "read_idx: '", path, "': no such file");
-    NABLA_CHECK(!std::filesystem::is_directory(status), "read_idx: '", path,
-                "' is a directory, expected an IDX file (for a data set directory use load_mnist_dir)");
-    const auto bytes = std::filesystem::file_size(path, ec);
-    size_ = ec ? 0 : static_cast<int64_t>(bytes);
-    file_ = gzopen(path.c_str(), "rb");
-    NABLA_CHECK(file_ != nullptr, "read_idx: '", path, "': cannot open (", std::strerror(errno), ")");
+  Source(std::string_view bytes, const std::string& name)
+      : in_(bytes), name_(name), gzipped_(bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b') {
+    if (!gzipped_) return;
+    NABLA_CHECK(inflateInit2(&stream_, 15 + 16) == Z_OK, "read_idx: '", name_, "': cannot start zlib");  // gzip only
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in_.data()));
+    refill();
+    block_.resize(size_t{64} << 10);
   }
-  ~GzFile() { gzclose(file_); }
-  GzFile(const GzFile&) = delete;
-  GzFile& operator=(const GzFile&) = delete;
+  ~Source() {
+    if (gzipped_) inflateEnd(&stream_);
+  }
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+
+  bool gzipped() const { return gzipped_; }
+  size_t size() const { return in_.size(); }
 
   // Reads up to n bytes; fewer only at the end of the data.
   size_t read(void* dst, size_t n) {
+    if (!gzipped_) {
+      const size_t got = std::min(n, in_.size() - pos_);
+      std::memcpy(dst, in_.data() + pos_, got);
+      pos_ += got;
+      return got;
+    }
     size_t done = 0;
     while (done < n) {
-      const auto want = static_cast<unsigned>(std::min<size_t>(n - done, size_t{1} << 30));
-      const int got = gzread(file_, static_cast<char*>(dst) + done, want);
-      check_stream();
-      if (got <= 0) break;
-      done += static_cast<size_t>(got);
+      if (pos_ == have_ && !inflate_block()) break;
+      const size_t got = std::min(n - done, have_ - pos_);
+      std::memcpy(static_cast<unsigned char*>(dst) + done, block_.data() + pos_, got);
+      pos_ += got;
+      done += got;
     }
     return done;
   }
-  bool gzipped() const { return gzdirect(file_) == 0; }
-  int64_t size_on_disk() const { return size_; }
 
 private:
-  void check_stream() {
-    int code = Z_OK;
-    std::string message = gzerror(file_, &code);
-    if (code == Z_OK || code == Z_STREAM_END) return;
-    if (message.starts_with(path_ + ": ")) message.erase(0, path_.size() + 2);  // zlib repeats the path
-    if (code == Z_BUF_ERROR)
-      NABLA_FAIL("read_idx: '", path_, "': the gzip stream is truncated (zlib: ", message,
-                 "); expected a complete gzip file");
-    NABLA_FAIL("read_idx: '", path_, "': the gzip data is corrupt (zlib: ", message, ")");
+  size_t used() const { return static_cast<size_t>(reinterpret_cast<const char*>(stream_.next_in) - in_.data()); }
+  // Feeds input past zlib's 32-bit counter (inputs above 4 GiB).
+  void refill() {
+    if (stream_.avail_in == 0) stream_.avail_in = static_cast<uInt>(std::min<size_t>(in_.size() - used(), UINT_MAX));
   }
-  std::string path_;
-  gzFile file_ = nullptr;
-  int64_t size_ = 0;
+
+  // Inflates the next block into block_; false at the end of the data.
+  bool inflate_block() {
+    have_ = pos_ = 0;
+    while (have_ < block_.size() && !finished_) {
+      stream_.next_out = block_.data() + have_;
+      stream_.avail_out = static_cast<uInt>(block_.size() - have_);
+      const int code = inflate(&stream_, Z_NO_FLUSH);
+      have_ = block_.size() - stream_.avail_out;
+      refill();
+      if (code == Z_STREAM_END) {
+        // Another member if a gzip magic follows; anything else after the last one is ignored.
+        const size_t at = used();
+        if (in_.size() - at >= 2 && in_[at] == '\x1f' && in_[at + 1] == '\x8b') inflateReset(&stream_);
+        else finished_ = true;
+      } else if (code == Z_BUF_ERROR && stream_.avail_in == 0) {
+        NABLA_FAIL("read_idx: '", name_, "': the gzip stream is truncated (zlib: unexpected end of file); ",
+                   "expected a complete gzip file");
+      } else if (code != Z_OK && code != Z_BUF_ERROR) {
+        NABLA_FAIL("read_idx: '", name_, "': the gzip data is corrupt (zlib: ",
+                   stream_.msg ? stream_.msg : "error " + std::to_string(code), ")");
+      }
+    }
+    return have_ > 0;
+  }
+
+  std::string_view in_;
+  const std::string& name_;
+  bool gzipped_;
+  size_t pos_ = 0;                    // plain: bytes read; gzip: bytes of block_ read
+  z_stream stream_{};
+  std::vector<unsigned char> block_;  // inflated, not yet read: [pos_, have_)
+  size_t have_ = 0;
+  bool finished_ = false;
 };
 
 struct Header {
@@ -105,7 +144,7 @@ struct Header {
   int64_t bytes = 0;  // header size
 };
 
-Header read_header(GzFile& f, const std::string& path) {
+Header read_header(Source& f, const std::string& path) {
   std::array<unsigned char, 4> magic{};
   const size_t got = f.read(magic.data(), 4);
   NABLA_CHECK(got > 0, "read_idx: '", path, "': the file is empty; expected an IDX header (0x00 0x00, type, ",
@@ -138,14 +177,18 @@ Header read_header(GzFile& f, const std::string& path) {
   return h;
 }
 
-// Number of data bytes the header promises, or -1 when it does not fit in 63 bits.
+// Number of data bytes the header promises, or -1 when it does not fit in 63 bits. A zero size
+// makes no data, but the other sizes must still fit: the tensor's strides are their product.
 int64_t declared_bytes(const Header& h) {
-  int64_t total = type_size(h.type);
+  int64_t bound = type_size(h.type);  // the same product with every 0 counted as 1
+  bool empty = false;
   for (int64_t d : h.dims) {
-    if (d != 0 && total > INT64_MAX / 4 / d) return -1;
-    total *= d;
+    const int64_t nonzero = std::max<int64_t>(d, 1);
+    if (bound > INT64_MAX / 4 / nonzero) return -1;
+    bound *= nonzero;
+    empty = empty || d == 0;
   }
-  return total;
+  return empty ? 0 : bound;
 }
 
 template <typename T>
@@ -181,16 +224,16 @@ Tensor convert(const std::vector<unsigned char>& raw, uint8_t type, const Shape&
 
 }  // namespace
 
-Tensor read_idx(const std::string& path) {
-  GzFile f(path);
-  const Header h = read_header(f, path);
+Tensor parse_idx(std::string_view bytes, const std::string& name) {
+  Source f(bytes, name);
+  const Header h = read_header(f, name);
   const int64_t expected = declared_bytes(h);
   const char* where = f.gzipped() ? " (after gzip decompression)" : "";
-  NABLA_CHECK(expected >= 0, "read_idx: '", path, "': the sizes ", h.dims, " are absurd (", type_name(h.type),
+  NABLA_CHECK(expected >= 0, "read_idx: '", name, "': the sizes ", h.dims, " are absurd (", type_name(h.type),
               " data of that size would not fit in memory)");
   // Read what is there, up to what the header promises, in chunks.
   std::vector<unsigned char> raw;
-  raw.reserve(static_cast<size_t>(std::min<int64_t>(expected, f.size_on_disk())));
+  raw.reserve(static_cast<size_t>(std::min<int64_t>(expected, static_cast<int64_t>(f.size()))));
   while (static_cast<int64_t>(raw.size()) < expected) {
     const size_t want = static_cast<size_t>(std::min<int64_t>(expected - static_cast<int64_t>(raw.size()), chunk_bytes));
     const size_t old = raw.size();
@@ -200,17 +243,31 @@ Tensor read_idx(const std::string& path) {
     if (got < want) break;
   }
   const auto found = static_cast<int64_t>(raw.size());
-  NABLA_CHECK(found == expected, "read_idx: '", path, "': the file is truncated: the header declares sizes ", h.dims,
+  NABLA_CHECK(found == expected, "read_idx: '", name, "': the file is truncated: the header declares sizes ", h.dims,
               " of ", type_name(h.type), ", which is ", expected, " data bytes after the ", h.bytes,
               "-byte header, but only ", found, " follow", where);
   int64_t trailing = 0;
   std::array<unsigned char, 4096> scratch{};
   for (size_t got = f.read(scratch.data(), scratch.size()); got > 0; got = f.read(scratch.data(), scratch.size()))
     trailing += static_cast<int64_t>(got);
-  NABLA_CHECK(trailing == 0, "read_idx: '", path, "': ", trailing, " unexpected trailing bytes after the ", expected,
+  NABLA_CHECK(trailing == 0, "read_idx: '", name, "': ", trailing, " unexpected trailing bytes after the ", expected,
               " data bytes declared by the header (sizes ", h.dims, " of ", type_name(h.type), ")", where,
               "; expected the file to end there");
   return convert(raw, h.type, h.dims);
+}
+
+Tensor read_idx(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  NABLA_CHECK(std::filesystem::exists(status), "read_idx: '", path, "': no such file");
+  NABLA_CHECK(!std::filesystem::is_directory(status), "read_idx: '", path,
+              "' is a directory, expected an IDX file (for a data set directory use load_mnist_dir)");
+  std::ifstream in(path, std::ios::binary);
+  NABLA_CHECK(in.good(), "read_idx: '", path, "': cannot open (", std::strerror(errno), ")");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  NABLA_CHECK(!in.bad(), "read_idx: '", path, "': cannot read (", std::strerror(errno), ")");
+  return parse_idx(bytes.view(), path);
 }
 
 // ---- writer ----------------------------------------------------------------------------------

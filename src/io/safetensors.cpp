@@ -6,6 +6,7 @@
 #include <nabla/io/safetensors.hpp>
 
 #include "io/atomic_file.hpp"
+#include "io/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -74,27 +75,6 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-// Deepest nesting of objects/arrays outside strings. A safetensors header nests three deep
-// ({"name": {"shape": [..]}}); checking first keeps absurdly nested input away from the parser.
-int json_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 struct Entry {
   std::string name;
   DType dtype;
@@ -134,14 +114,18 @@ Entry parse_entry(const std::string& where, const std::string& name, const json&
 
   const json& shape = info["shape"];
   NABLA_CHECK(shape.is_array(), where, "tensor '", name, "': shape must be an array, got ", shape.dump());
-  uint64_t numel = 1;
+  // A zero size makes no data, but the other sizes must still fit: the tensor's strides are
+  // their product.
+  uint64_t numel = 1, strides = 1;
   for (const json& d : shape) {
     const auto size = as_u64(d);
     NABLA_CHECK(size.has_value(), where, "tensor '", name, "': shape ", shape.dump(),
                 " must hold non-negative integers");
     NABLA_CHECK(*size <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) &&
-                    !__builtin_mul_overflow(numel, *size, &numel),
+                    !__builtin_mul_overflow(strides, std::max<uint64_t>(*size, 1), &strides) &&
+                    strides <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
                 where, "tensor '", name, "': shape ", shape.dump(), " overflows");
+    numel *= *size;
     e.shape.push_back(static_cast<int64_t>(*size));
   }
   uint64_t nbytes = 0;
@@ -174,7 +158,9 @@ std::map<std::string, std::string> parse_metadata(const std::string& where, cons
 // Parses the header; `data_size` is the byte count after it. Entries come back sorted by offset.
 std::vector<Entry> parse_header(const std::string& where, const std::string& text, uint64_t data_size,
                                 std::map<std::string, std::string>& metadata) {
-  NABLA_CHECK(json_depth(text) <= 3, where, "header nests deeper than a safetensors header can (invalid header)");
+  // A safetensors header nests three deep ({"name": {"shape": [..]}}).
+  NABLA_CHECK(detail::json_depth(text) <= 3, where,
+              "header nests deeper than a safetensors header can (invalid header)");
   // nlohmann keeps only the last of duplicated keys, which would hide a tensor or an option
   // silently; one key set per open object finds them.
   std::vector<std::set<std::string>> open_objects;

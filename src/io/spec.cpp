@@ -2,6 +2,7 @@
 // builder that walks a layer list, tracking the per-example shape from layer to layer.
 #include <nabla/io/spec.hpp>
 
+#include "io/json_depth.hpp"
 #include "io/spec_internal.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace nabla::io {
@@ -100,7 +102,8 @@ const LayerType& check_layer(const std::string& where, const LayerSpec& layer) {
   NABLA_CHECK(it != types.end(), where, "unknown layer type '", layer.type, "'; known types: ", key_list(types));
   for (const auto& [key, value] : layer.options) {
     const auto& allowed = it->second.options;
-    const bool known = std::any_of(allowed.begin(), allowed.end(), [&](const OptionInfo& o) { return o.name == key; });
+    const bool known =
+        std::any_of(allowed.begin(), allowed.end(), [&key = key](const OptionInfo& o) { return o.name == key; });
     NABLA_CHECK(known, where, "unknown option '", key, "' for layer type '", layer.type,
                 "'; allowed: ", detail::option_names(allowed));
   }
@@ -166,6 +169,8 @@ OptionValue json_value(const std::string& where, const std::string& key, const j
 
 std::vector<LayerSpec> parse_json(const std::string& text, const std::string& source) {
   const std::string where = source + ": ";
+  const int depth = detail::json_depth(text);  // {"layers": [{"kernel": [3, 3]}]} is 4
+  NABLA_CHECK(depth <= 16, where, "the JSON nests ", depth, " levels deep; a model spec needs at most 4");
   json root;
   try {
     root = json::parse(text);
@@ -230,6 +235,18 @@ std::string read_text_file(const std::string& path) {
   text << in.rdbuf();
   NABLA_CHECK(!in.bad(), "model spec: cannot read the JSON file '", path, "'");
   return text.str();
+}
+
+// Refuses a per-example shape with a size below 1 or more than kMaxSpecValues values, so that no
+// later size arithmetic can overflow.
+void check_values(const std::string& what, const Shape& shape) {
+  double values = 1;
+  for (int64_t d : shape) {
+    NABLA_CHECK(d > 0, what, " must have positive sizes, got ", shape);
+    values *= static_cast<double>(d);
+  }
+  NABLA_CHECK(values <= static_cast<double>(kMaxSpecValues), what, " ", shape, " holds ", values,
+              " values, more than the limit of ", kMaxSpecValues);
 }
 
 }  // namespace
@@ -336,6 +353,20 @@ std::string resolve_spec(const std::string& spec) {
 
 // ---- receptive fields -----------------------------------------------------------------------
 
+namespace {
+
+// Receptive fields of absurd strides or kernels stop growing at INT64_MAX instead of overflowing.
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t out = 0;
+  return __builtin_mul_overflow(a, b, &out) ? std::numeric_limits<int64_t>::max() : out;
+}
+int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t out = 0;
+  return __builtin_add_overflow(a, b, &out) ? std::numeric_limits<int64_t>::max() : out;
+}
+
+}  // namespace
+
 std::optional<ReceptiveField> grow_receptive_field(const ReceptiveField& in, const Window& w) {
   const size_t dims = in.size.size();
   NABLA_CHECK(in.jump.size() == dims && w.kernel.size() == dims && w.stride.size() == dims &&
@@ -344,15 +375,15 @@ std::optional<ReceptiveField> grow_receptive_field(const ReceptiveField& in, con
               w.kernel, ", stride ", w.stride, ", dilation ", w.dilation);
   ReceptiveField out = in;
   for (size_t d = 0; d < dims; ++d) {
-    const int64_t span = (w.kernel[d] - 1) * w.dilation[d];  // input pixels a window spans, minus one
+    const int64_t span = saturating_mul(w.kernel[d] - 1, w.dilation[d]);  // input pixels a window spans, minus one
     if (!w.transposed) {
-      out.size[d] = in.size[d] + span * in.jump[d];
-      out.jump[d] = in.jump[d] * w.stride[d];
+      out.size[d] = saturating_add(in.size[d], saturating_mul(span, in.jump[d]));
+      out.jump[d] = saturating_mul(in.jump[d], w.stride[d]);
       continue;
     }
     if (in.jump[d] % w.stride[d] != 0) return std::nullopt;
-    const int64_t reached = (span + w.stride[d]) / w.stride[d];  // ceil((span + 1) / stride) input pixels
-    out.size[d] = in.size[d] + (reached - 1) * in.jump[d];
+    const int64_t reached = span / w.stride[d] + 1;  // ceil((span + 1) / stride) input pixels
+    out.size[d] = saturating_add(in.size[d], saturating_mul(reached - 1, in.jump[d]));
     out.jump[d] = in.jump[d] / w.stride[d];
   }
   return out;
@@ -360,30 +391,44 @@ std::optional<ReceptiveField> grow_receptive_field(const ReceptiveField& in, con
 
 // ---- building -----------------------------------------------------------------------------
 
+void check_parameters(const LayerContext& ctx, double count) {
+  NABLA_CHECK(count <= static_cast<double>(ctx.max_parameters), ctx.where, ": needs ", count,
+              " parameters, more than the ", ctx.max_parameters, " left of the model's limit of ", kMaxSpecParameters,
+              " (8 GiB of float32); ask for smaller sizes");
+}
+
 BuiltModel build_layers(const std::vector<LayerSpec>& layers, const Shape& input_shape, int64_t num_outputs,
-                        Generator* generator) {
+                        Generator* generator, int64_t max_parameters) {
   NABLA_CHECK(!layers.empty(), "build_model: the layer list is empty");
+  NABLA_CHECK(layers.size() <= static_cast<size_t>(kMaxSpecLayers), "build_model: ", layers.size(),
+              " layers, more than the limit of ", kMaxSpecLayers);
   NABLA_CHECK(!input_shape.empty(), "build_model: the input shape per example must have at least one dimension");
-  for (int64_t d : input_shape)
-    NABLA_CHECK(d > 0, "build_model: input shape per example must have positive sizes, got ", input_shape);
-  NABLA_CHECK(num_outputs >= 0, "build_model: num_outputs must be >= 0, got ", num_outputs);
+  check_values("build_model: the input per example", input_shape);
+  NABLA_CHECK(num_outputs >= 0 && num_outputs <= kMaxSpecValues, "build_model: num_outputs must be in [0, ",
+              kMaxSpecValues, "], got ", num_outputs);
+  NABLA_CHECK(max_parameters >= 0 && max_parameters <= kMaxSpecParameters,
+              "build_model: max_parameters must be in [0, ", kMaxSpecParameters, "], got ", max_parameters);
 
   BuiltModel out;
   out.model = std::make_shared<nn::Sequential>();
+  int64_t parameters = 0;
   Shape shape = input_shape;
   std::optional<ReceptiveField> field = image_field(shape);
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string where = "build_model: layer " + std::to_string(i) + " (" + layers[i].type + ")";
     const LayerType& type = check_layer(where + ": ", layers[i]);
-    const LayerContext context{where, shape, num_outputs, generator};
+    const int64_t budget = std::max<int64_t>(max_parameters - parameters, 0);  // a registered layer may overspend
+    const LayerContext context{where, shape, num_outputs, generator, budget};
     LayerResult result;
     try {
       result = type.build(Options(where, layers[i].options), context);
+      check_values("the output per example", result.output_shape);
     } catch (const Error& e) {
       // A module's own check (e.g. Conv2d's groups) does not know which layer it is.
       if (std::string(e.what()).starts_with(where)) throw;
       throw Error(where + ": " + e.what());
     }
+    parameters += result.module->num_parameters();
     field = next_field(field, result);
     out.model->push_back(result.module);
     out.layers.push_back({std::to_string(i), layers[i].type, result.output_shape,

@@ -43,6 +43,7 @@ LayerResult build_linear(const Options& o, const LayerContext& ctx) {
   const int64_t out = ctx.num_outputs > 0 ? o.get_int("out", ctx.num_outputs) : o.get_int("out");
   NABLA_CHECK(out > 0, ctx.where, ": out must be positive, got ", out);
   const bool bias = o.get_bool("bias", true);
+  check_parameters(ctx, (static_cast<double>(in) + bias) * static_cast<double>(out));
   Shape shape = ctx.input_shape;
   shape.back() = out;
   return {std::make_shared<nn::Linear>(in, out, bias, ctx.generator), shape, SpatialMap::Global};

@@ -40,9 +40,11 @@ nn::ExpandingArray<D> sizes(const Options& o, const LayerContext& ctx, const std
   const std::vector<int64_t> given = fallback ? o.get_ints(key, std::vector<int64_t>{*fallback}) : o.get_ints(key);
   NABLA_CHECK(given.size() == 1 || given.size() == D, ctx.where, ": option '", key, "' must be one size or ", D,
               " (one per spatial dim), got ", given);
-  for (int64_t v : given)
+  for (int64_t v : given) {
     NABLA_CHECK(v >= minimum, ctx.where, ": option '", key, "' must be ", minimum == 0 ? "non-negative" : "positive",
                 ", got ", given);
+    NABLA_CHECK(v <= kMaxSpecSize, ctx.where, ": option '", key, "' ", given, " is above the limit of ", kMaxSpecSize);
+  }
   if (given.size() == 1) return nn::ExpandingArray<D>(given[0]);
   std::array<int64_t, D> values{};
   std::copy(given.begin(), given.end(), values.begin());
@@ -68,6 +70,15 @@ int64_t window_output(const LayerContext& ctx, size_t d, int64_t in, int64_t ker
   return out;
 }
 
+// Weights of a convolution: out x (in / groups) x kernel, plus the bias; an invalid `groups` is
+// left to the module to refuse.
+template <size_t D>
+double conv_parameters(int64_t in, int64_t out, int64_t groups, const nn::ExpandingArray<D>& kernel, bool bias) {
+  double count = static_cast<double>(out) * static_cast<double>(in / std::max<int64_t>(groups, 1));
+  for (int64_t k : kernel.values) count *= static_cast<double>(k);
+  return count + (bias ? static_cast<double>(out) : 0.0);
+}
+
 template <size_t D>
 LayerResult build_conv(const Options& o, const LayerContext& ctx) {
   const std::string type = "conv" + std::to_string(D) + "d";
@@ -84,6 +95,7 @@ LayerResult build_conv(const Options& o, const LayerContext& ctx) {
     pad = sizes<D>(o, ctx, "padding", 0, 0);
     options.padding = pad;
   }
+  check_parameters(ctx, conv_parameters<D>(in, out, options.groups, kernel, options.bias));
   auto module = std::make_shared<nn::ConvNd<D>>(options, ctx.generator);  // checks out, groups, "same" + stride
   Shape shape = {out};
   for (size_t d = 0; d < D; ++d) {
@@ -106,6 +118,7 @@ LayerResult build_conv_transpose(const Options& o, const LayerContext& ctx) {
       .in_channels = in, .out_channels = out, .kernel_size = kernel, .stride = stride, .padding = pad,
       .output_padding = output_pad, .groups = o.get_int("groups", 1), .bias = o.get_bool("bias", true),
       .dilation = dilation};
+  check_parameters(ctx, conv_parameters<D>(out, in, options.groups, kernel, false) + (options.bias ? out : 0));
   auto module = std::make_shared<nn::ConvTransposeNd<D>>(options, ctx.generator);
   Shape shape = {out};
   for (size_t d = 0; d < D; ++d) {
@@ -174,6 +187,7 @@ LayerResult build_global_avgpool(const Options&, const LayerContext& ctx) {
 nn::BatchNormOptions batch_norm_options(const Options& o, const LayerContext& ctx) {
   const double momentum = o.get_double("momentum", 0.1);
   NABLA_CHECK(momentum >= 0.0 && momentum <= 1.0, ctx.where, ": momentum must be in [0, 1], got ", momentum);
+  check_parameters(ctx, 2.0 * static_cast<double>(ctx.input_shape[0]));  // weight and bias
   return {.eps = o.get_double("eps", 1e-5), .momentum = momentum};
 }
 
@@ -195,6 +209,7 @@ LayerResult build_layernorm(const Options& o, const LayerContext& ctx) {
               ", got ", dims);
   const Shape normalized(ctx.input_shape.end() - dims, ctx.input_shape.end());
   const double eps = o.get_double("eps", 1e-5);
+  check_parameters(ctx, 2.0 * static_cast<double>(shape_numel(normalized)));
   return {std::make_shared<nn::LayerNorm>(normalized, eps, o.get_bool("elementwise_affine", true)), ctx.input_shape};
 }
 
@@ -222,9 +237,11 @@ LayerResult build_upsample(const Options& o, const LayerContext& ctx) {
     NABLA_CHECK(scale > 0.0, ctx.where, ": scale must be positive, got ", scale);
     options.scale_factor = {scale};
     for (size_t d = 1; d <= 2; ++d) {
-      const auto size = static_cast<int64_t>(std::floor(static_cast<double>(ctx.input_shape[d]) * scale));
+      const double size = std::floor(static_cast<double>(ctx.input_shape[d]) * scale);
       NABLA_CHECK(size >= 1, ctx.where, ": scale ", scale, " leaves no pixels of input ", ctx.input_shape);
-      shape.push_back(size);
+      NABLA_CHECK(size <= static_cast<double>(kMaxSpecValues), ctx.where, ": scale ", scale, " makes ", size,
+                  " pixels of input ", ctx.input_shape, ", more than the limit of ", kMaxSpecValues);
+      shape.push_back(static_cast<int64_t>(size));
     }
   }
   auto module = std::make_shared<nn::Upsample>(options);
@@ -239,11 +256,14 @@ LayerResult build_upsample(const Options& o, const LayerContext& ctx) {
 LayerResult build_unflatten(const Options& o, const LayerContext& ctx) {
   const int64_t dim = feature_dim(ctx, "dim", o.get_int("dim", 1));
   const std::vector<int64_t> sizes_given = o.get_ints("sizes");
-  for (int64_t s : sizes_given) NABLA_CHECK(s > 0, ctx.where, ": sizes must be positive, got ", sizes_given);
+  double held = 1;  // in double: absurd sizes must not overflow
+  for (int64_t s : sizes_given) {
+    NABLA_CHECK(s > 0, ctx.where, ": sizes must be positive, got ", sizes_given);
+    held *= static_cast<double>(s);
+  }
   const auto at = static_cast<size_t>(dim - 1);
-  NABLA_CHECK(ctx.input_shape[at] == shape_numel(sizes_given), ctx.where, ": dim ", dim, " of the input ",
-              ctx.input_shape, " has ", ctx.input_shape[at], " values but sizes ", sizes_given, " hold ",
-              shape_numel(sizes_given));
+  NABLA_CHECK(static_cast<double>(ctx.input_shape[at]) == held, ctx.where, ": dim ", dim, " of the input ",
+              ctx.input_shape, " has ", ctx.input_shape[at], " values but sizes ", sizes_given, " hold ", held);
   Shape shape(ctx.input_shape.begin(), ctx.input_shape.begin() + static_cast<std::ptrdiff_t>(at));
   shape.insert(shape.end(), sizes_given.begin(), sizes_given.end());
   shape.insert(shape.end(), ctx.input_shape.begin() + static_cast<std::ptrdiff_t>(at) + 1, ctx.input_shape.end());
@@ -256,6 +276,8 @@ LayerResult build_basic_block(const Options& o, const LayerContext& ctx) {
   check_image(ctx, "basic_block", 2);
   const int64_t in = ctx.input_shape[0], out = o.get_int("out", in), stride = o.get_int("stride", 1);
   NABLA_CHECK(out > 0 && stride > 0, ctx.where, ": out and stride must be positive, got ", out, " and ", stride);
+  const double i = static_cast<double>(in), w = static_cast<double>(out);
+  check_parameters(ctx, 9 * i * w + 9 * w * w + 4 * w + (in != out || stride != 1 ? i * w + 2 * w : 0.0));
   const Shape shape = {out, (ctx.input_shape[1] - 1) / stride + 1, (ctx.input_shape[2] - 1) / stride + 1};
   const Window first{{3, 3}, {stride, stride}, {1, 1}}, second{{3, 3}, {1, 1}, {1, 1}};
   return {std::make_shared<nn::BasicBlock>(in, out, stride, ctx.generator), shape, SpatialMap::Windows,
@@ -268,6 +290,11 @@ LayerResult build_unet(const Options& o, const LayerContext& ctx) {
   const nn::UNetOptions options{.in_channels = ctx.input_shape[0], .out_channels = o.get_int("out", 1),
                                 .width = o.get_int("width", 16), .depth = o.get_int("depth", 2),
                                 .batch_norm = o.get_bool("batch_norm", true)};
+  if (options.depth >= 1 && options.depth <= 8) {  // else nn::UNet refuses it
+    // Its widest convolutions: the bottleneck's second one and the last decoder's first.
+    const double bottom = static_cast<double>(options.width) * std::pow(2.0, static_cast<double>(options.depth));
+    check_parameters(ctx, 9 * bottom * bottom + static_cast<double>(options.width) * options.out_channels);
+  }
   auto module = std::make_shared<nn::UNet>(options, ctx.generator);
   const int64_t multiple = int64_t{1} << options.depth;
   NABLA_CHECK(ctx.input_shape[1] % multiple == 0 && ctx.input_shape[2] % multiple == 0, ctx.where,

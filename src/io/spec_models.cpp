@@ -99,6 +99,8 @@ std::vector<LayerSpec> expand_resnet_small(const std::vector<int64_t>&, const Op
   const std::vector<int64_t> w = widths(o);
   const int64_t blocks = o.get_int("blocks", 1);
   NABLA_CHECK(blocks >= 1, o.owner(), ": option 'blocks' must be at least 1, got ", blocks);
+  NABLA_CHECK(blocks <= kMaxSpecLayers, o.owner(), ": option 'blocks' ", blocks, " is above the limit of ",
+              kMaxSpecLayers, " layers");
   std::vector<LayerSpec> layers = {conv3x3(w[0], 1, false), {"batchnorm2d", {}}, {"relu", {}}};
   for (size_t stage = 0; stage < w.size(); ++stage)
     for (int64_t b = 0; b < blocks; ++b)

@@ -33,7 +33,9 @@ using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 // after reducing x = n ln2 + r, |r| <= ln2/2. Within 2 ulp of std::exp for x <= 88 (softmax and
 // logsumexp only pass x <= 0); +inf above 88, 0 below -87.3 (std::exp gives subnormals); NaN stays.
 inline float exp_float(float x) {
-  const float c = std::min(std::max(x, -87.3365f), 88.0f);
+  // Bounds first: std::max(bound, NaN) is the bound, so NaN never reaches the int conversion below
+  // (which would be undefined); the last line puts the NaN back.
+  const float c = std::min(88.0f, std::max(-87.3365f, x));
   // Round c * log2(e) to the nearest integer by the 1.5 * 2^23 trick (no libm call).
   const float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = (c - n * 0.693359375f) + n * 2.12194440e-4f;
@@ -266,6 +268,12 @@ ReducePlan plan_reduce(const Shape& shape, const Shape& strides, const std::vect
   }
   p.outer_offsets = offsets_of(kept, kept_strides);
   p.outer = static_cast<int64_t>(p.outer_offsets.size());
+  if (std::find(red.begin(), red.end(), 0) != red.end()) {
+    // Nothing to reduce: no runs at all, rather than listing the (possibly astronomical) offsets
+    // of the other reduced dimensions, e.g. of a (2^62, 0) tensor.
+    p.run_offsets.clear();
+    return p;
+  }
   if (!red.empty()) {
     p.run_length = red.back();
     p.run_stride = red_strides.back();

@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 namespace nabla {
@@ -53,12 +54,29 @@ void check_defined(const char* op, const Tensor& t) {
   NABLA_CHECK(t.defined(), op, ": called on an undefined tensor");
 }
 
+// A float that does not fit the integer type it is converted to is undefined behaviour in C++.
+// Defined here as PyTorch behaves on x86: truncate toward zero, then wrap modulo 2^bits (so 256.0
+// becomes uint8 0 and -1.0 becomes 255); NaN becomes 0, and values past int64's range saturate
+// there before wrapping.
+template <typename TD, typename TS>
+TD convert(TS v) {
+  if constexpr (std::is_integral_v<TD> && std::is_floating_point_v<TS>) {
+    if (v != v) return TD(0);
+    constexpr TS lo = static_cast<TS>(std::numeric_limits<int64_t>::min());  // -2^63, exact
+    if (v <= lo) return static_cast<TD>(std::numeric_limits<int64_t>::min());
+    if (v >= -lo) return static_cast<TD>(std::numeric_limits<int64_t>::max());
+    return static_cast<TD>(static_cast<int64_t>(v));
+  } else {
+    return static_cast<TD>(v);
+  }
+}
+
 void copy_into(const Tensor& dst, const Tensor& src) {
   const Shape src_strides = broadcast_strides(src, dst.shape());
   kernels::dispatch(dst.dtype(), [&]<typename TD>() {
     kernels::dispatch(src.dtype(), [&]<typename TS>() {
       kernels::map1(dst.shape(), dst.data_ptr<TD>(), dst.strides(), src.data_ptr<TS>(), src_strides,
-                    [](TS v) { return static_cast<TD>(v); });
+                    [](TS v) { return convert<TD>(v); });
     });
   });
 }

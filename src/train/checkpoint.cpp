@@ -3,6 +3,8 @@
 #include <nabla/io/safetensors.hpp>
 #include <nabla/train/checkpoint.hpp>
 
+#include "io/json_depth.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -41,6 +43,7 @@ uint64_t parse_u64(const std::string& where, const json& j) {
 }
 
 Generator::State parse_generator(const std::string& where, const std::string& text) {
+  NABLA_CHECK(io::detail::json_depth(text) <= 2, where, ": nests deeper than {seed, s: [4 words], ...} can");
   json j;
   try {
     j = json::parse(text);
@@ -78,6 +81,7 @@ void check_callback_names(const std::vector<std::pair<std::string, nn::StateDict
 }
 
 std::vector<std::string> callback_names(const std::string& where, const std::string& text) {
+  NABLA_CHECK(io::detail::json_depth(text) <= 1, where, "callbacks: expected a JSON array of names, got deeper nesting");
   json names;
   try {
     names = json::parse(text);

@@ -2,6 +2,8 @@
 #include <nabla/error.hpp>
 #include <nabla/train/history.hpp>
 
+#include "io/json_depth.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -138,6 +140,8 @@ std::string History::to_json() const {
 }
 
 History History::from_json(const std::string& text) {
+  const int depth = io::detail::json_depth(text);  // records, their "extra" object
+  NABLA_CHECK(depth <= 3, "History::from_json: the JSON nests ", depth, " levels deep; a history needs at most 3");
   json records;
   try {
     records = json::parse(text);

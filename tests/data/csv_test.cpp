@@ -108,6 +108,14 @@ TEST_F(Csv, QuotingBlankLinesCrlfAndBom) {
   EXPECT_EQ(d.targets.to_vector<int64_t>(), (std::vector<int64_t>{0, 2, 3, 1}));
 }
 
+TEST(CsvInMemory, ParsesTextAsReadCsvReadsAFile) {
+  const CsvData csv = parse_csv("\xEF\xBB\xBFx;label\n1;b\n2;a\n", "mem.csv", {.delimiter = ';'});
+  EXPECT_EQ(csv.features.to_vector<float>(), (std::vector<float>{1, 2}));
+  EXPECT_EQ(csv.class_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_THAT([] { parse_csv("x,y,label\n1,oops,a\n"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("read_csv: '<memory>' line 2, column 2 ('y')")));
+}
+
 TEST_F(Csv, LineNumbersCountBlankLinesAndQuotedBreaks) {
   EXPECT_THAT(error_of("a,b,c\n\n1,2,\"x\ny\"\n\n3,bad,z\n"),
               AllOf(HasSubstr("line 6, column 2 ('b')"), HasSubstr("'bad' is not a number")));
@@ -178,6 +186,9 @@ TEST(CsvCorpus, EveryMalformedFileIsAClearError) {
       {"csv_after_quote.csv", {"line 2, column 2", "unexpected character 'x' after a closing quote"}},
       {"csv_infinite.csv", {"line 3, column 1 ('x1')", "'1e999' is not a finite float32 number"}},
       {"csv_multiline_then_bad.csv", {"line 4, column 2 ('x2')", "'oops' is not a number"}},
+      {"csv_huge_class_index.csv",
+       {"line 3, column 2 ('label')", "label 9000000000000000 as a class index would make 9000000000000001 classes",
+        "limit of 1048576"}},
   };
   int count = 0;
   for (const auto& entry : fs::directory_iterator(corpus))

@@ -103,6 +103,30 @@ TEST_F(Idx, GzipIsDetectedFromContentNotName) {
   EXPECT_EQ(read_idx(path("looks-gzipped.gz")).to_vector<int64_t>(), (std::vector<int64_t>{7, 8, 9}));
 }
 
+// parse_idx reads bytes in memory as read_idx reads a file (read_idx calls it): gzip found by its
+// magic, gzip members one after another, anything after the last member ignored (as zlib's gzread).
+TEST(IdxInMemory, ParsesPlainGzippedAndMultiMemberBytes) {
+  const std::string plain = idx_bytes<int16_t>(0x0B, {2}, {-3, 4});
+  auto gz = [](const std::string& bytes) {
+    std::string out(compressBound(static_cast<uLong>(bytes.size())) + 32, '\0');
+    z_stream s{};
+    deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // gzip wrapper
+    s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    s.avail_in = static_cast<uInt>(bytes.size());
+    s.next_out = reinterpret_cast<Bytef*>(out.data());
+    s.avail_out = static_cast<uInt>(out.size());
+    deflate(&s, Z_FINISH);
+    out.resize(s.total_out);
+    deflateEnd(&s);
+    return out;
+  };
+  for (const std::string& bytes : {plain, gz(plain), gz(plain.substr(0, 5)) + gz(plain.substr(5)), gz(plain) + "junk"})
+    EXPECT_EQ(parse_idx(bytes).to_vector<int64_t>(), (std::vector<int64_t>{-3, 4}));
+  EXPECT_THAT([&] { parse_idx(gz(plain).substr(0, 15), "cut.gz"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("read_idx: 'cut.gz': the gzip stream is truncated")));
+  EXPECT_THAT([&] { parse_idx(plain + "x"); }, ::testing::ThrowsMessage<Error>(HasSubstr("'<memory>': 1 unexpected")));
+}
+
 TEST_F(Idx, ZeroSizedDimensionGivesEmptyTensor) {
   write_file(path("empty-set"), idx_bytes<uint8_t>(0x08, {0, 28, 28}, {}), false);
   const Tensor t = read_idx(path("empty-set"));
@@ -160,6 +184,7 @@ TEST(IdxCorpus, EveryMalformedFileIsAClearError) {
       {"idx_negative_dim.idx", {"dimension 0 has size 4294967295", "maximum 2147483647"}},
       {"idx_absurd_dims.idx", {"absurd", "[2147483647, 2147483647, 2147483647]"}},
       {"idx_big_claim.idx", {"truncated", "[100000, 100000]", "10000000000 data bytes", "only 10 follow"}},
+      {"idx_zero_dim_overflow.idx", {"absurd", "[0, 2147483647, 2147483647, 2147483647]"}},
       {"idx_truncated.idx.gz", {"gzip stream is truncated"}},
       {"idx_corrupt.idx.gz", {"gzip data is corrupt"}},
       {"idx_trailing_bytes.idx.gz", {"3 unexpected trailing bytes", "after gzip decompression"}},
@@ -180,7 +205,7 @@ TEST(IdxCorpus, EveryCorpusIdxFileIsCovered) {
     ++count;
     EXPECT_THROW(read_idx(entry.path().string()), Error) << name;
   }
-  EXPECT_EQ(count, 18);
+  EXPECT_EQ(count, 19);
 }
 
 // Random corruptions of valid files (bytes changed, cut or appended, plain and gzipped): each

@@ -92,10 +92,11 @@ inline DecodedPng decode_png(const std::string& png) {
     out.filters.push_back(filter);
     EXPECT_LE(filter, 4) << "row " << y;
     const uint8_t* in = &raw[y * (row_bytes + 1) + 1];
-    uint8_t* row = &out.pixels[y * row_bytes];
+    std::vector<uint8_t>& px = out.pixels;
     for (size_t i = 0; i < row_bytes; ++i) {
-      const int a = i >= bpp ? row[i - bpp] : 0, b = y > 0 ? row[i - row_bytes] : 0,
-                c = i >= bpp && y > 0 ? row[i - row_bytes - bpp] : 0;
+      const size_t at = y * row_bytes + i;  // left, up and up-left are at - bpp, at - row_bytes, ...
+      const int a = i >= bpp ? px[at - bpp] : 0, b = y > 0 ? px[at - row_bytes] : 0,
+                c = i >= bpp && y > 0 ? px[at - row_bytes - bpp] : 0;
       int predicted = 0;
       if (filter == 1) predicted = a;
       if (filter == 2) predicted = b;
@@ -104,7 +105,7 @@ inline DecodedPng decode_png(const std::string& png) {
         const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
         predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
-      row[i] = static_cast<uint8_t>(in[i] + predicted);
+      px[at] = static_cast<uint8_t>(in[i] + predicted);
     }
   }
   return out;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace nabla;
 
 TEST(Creation, FactoriesFillValues) {
@@ -105,6 +107,14 @@ TEST(Views, ExpandBroadcastsWithoutCopy) {
   EXPECT_EQ(e.select(0, 1).select(0, 2).to_vector(), (std::vector<float>{3, 3, 3, 3}));
   EXPECT_THROW(a.expand({2, 4}), Error);
   EXPECT_EQ(a.expand({-1, 5}).shape(), (Shape{3, 5}));
+}
+
+TEST(Copies, FloatToIntegerOutOfRangeIsDefined) {
+  // C++ leaves these conversions undefined; nabla truncates, then wraps as PyTorch does on x86.
+  Tensor f = tensor({256.0f, -1.0f, 300.7f, 255.9f, NAN, 1e30f, -1e30f});
+  EXPECT_EQ(f.to(uint8).to_vector<uint8_t>(), (std::vector<uint8_t>{0, 255, 44, 255, 0, 255, 0}));
+  EXPECT_EQ(f.to(int64).to_vector<int64_t>(),
+            (std::vector<int64_t>{256, -1, 300, 255, 0, INT64_MAX, INT64_MIN}));
 }
 
 TEST(Copies, CloneToAndCopy) {

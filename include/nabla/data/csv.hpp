@@ -11,6 +11,7 @@
 #include <nabla/tensor.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nabla::data {
@@ -18,7 +19,7 @@ namespace nabla::data {
 /// How the label column becomes targets.
 enum class CsvLabels {
   /// Any non-numeric label → Classes; all non-negative integers → int64 class indices equal to
-  /// the values (class_names "0" .. "max"); otherwise → Values.
+  /// the values (class_names "0" .. "max"; a max of 2^20 or more is an error); otherwise → Values.
   Auto,
   /// Every distinct label is a class; classes are numbered in sorted order (numerically when
   /// all labels are numbers, else by byte-wise string comparison), and class_names gives it.
@@ -50,5 +51,7 @@ struct CsvData {
 /// empty, non-numeric or non-finite feature cell, an unterminated quote, a label column that
 /// does not exist.
 CsvData read_csv(const std::string& path, const CsvOptions& options = {});
+/// The same reader over a file's text already in memory; `name` stands for the path in errors.
+CsvData parse_csv(std::string_view text, const std::string& name = "<memory>", const CsvOptions& options = {});
 
 }  // namespace nabla::data

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace nabla::data {
 
@@ -29,6 +30,9 @@ enum class IdxType : uint8_t {
 /// above 2^31 - 1 or an unknown type byte is refused with a nabla::Error that names the file,
 /// the problem and what was expected.
 Tensor read_idx(const std::string& path);
+/// The same reader over a file's bytes already in memory (plain or gzipped); `name` stands for
+/// the path in errors.
+Tensor parse_idx(std::string_view bytes, const std::string& name = "<memory>");
 
 /// Writes `t` (at least 1-D) as IDX: uint8 → 0x08, int64 → 0x0C (values must fit in int32),
 /// float32 → 0x0D, float64 → 0x0E; gzipped when `gzip` is set. Throws naming the file when it

@@ -29,6 +29,14 @@
 
 namespace nabla::io {
 
+/// Sizes above these are refused with a nabla::Error before anything is allocated (see the
+/// "Limits" section of docs/FORMATS.md): far beyond what nabla trains on a CPU, and low enough
+/// that no size arithmetic can overflow.
+inline constexpr int64_t kMaxSpecParameters = int64_t{1} << 31;  // a whole model's: 8 GiB of float32
+inline constexpr int64_t kMaxSpecValues = int64_t{1} << 31;      // per example, input and every layer's output
+inline constexpr int64_t kMaxSpecSize = int64_t{1} << 31;        // any size option (kernel, stride, padding, ...)
+inline constexpr int64_t kMaxSpecLayers = 100'000;               // layers of one model
+
 /// One option value: a boolean, an integer, a number, a string or a list of integers.
 using OptionValue = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>>;
 
@@ -74,7 +82,12 @@ struct LayerContext {
   Shape input_shape;              // per example, batch dimension excluded, e.g. {1, 28, 28}
   int64_t num_outputs = 0;        // the data's classes or targets; 0 when not fixed
   Generator* generator = nullptr; // initial weights only (not kept); nullptr: default generator
+  int64_t max_parameters = kMaxSpecParameters;  // what the layer may still allocate (check_parameters)
 };
+
+/// Refuses, before the layer allocates them, `count` parameters (computed in double, so that
+/// absurd sizes cannot overflow) above ctx.max_parameters; the message names the layer.
+void check_parameters(const LayerContext& ctx, double count);
 
 /// A sliding window over the spatial dims, as a convolution or pooling layer applies it (one
 /// entry per spatial dim), for receptive fields. Padding does not matter to them.
@@ -169,9 +182,11 @@ struct BuiltModel {
 /// num_outputs > 0 the model's output must be (N, num_outputs), or an image of num_outputs values
 /// per example (N, C, H, W) for image-to-image models; 0 leaves it free (then every linear layer
 /// needs "out"). A module's own error gets the layer's name in front. `generator` draws the
-/// initial weights (default generator when null).
+/// initial weights (default generator when null). A model of more than `max_parameters`
+/// parameters (at most kMaxSpecParameters) is refused before the layer that passes the limit
+/// allocates anything.
 BuiltModel build_layers(const std::vector<LayerSpec>& layers, const Shape& input_shape, int64_t num_outputs,
-                        Generator* generator = nullptr);
+                        Generator* generator = nullptr, int64_t max_parameters = kMaxSpecParameters);
 /// build_layers(parse_spec(spec), ...) with the per-layer details, e.g. for a summary table.
 BuiltModel build_sequential(const std::string& spec, const Shape& input_shape, int64_t num_outputs,
                             Generator* generator = nullptr);

@@ -211,6 +211,11 @@ TEST(Reduce, EmptyReductionsFollowPyTorch) {
   EXPECT_NE(message_of([&] { e.argmax(); }).find("argmax"), std::string::npos);
   EXPECT_NE(message_of([&] { e.max(0); }).find("dimension 0 of size 0 (shape [0, 3])"), std::string::npos);
   EXPECT_NE(message_of([&] { e.argmin(-2); }).find("dimension -2 of size 0"), std::string::npos);
+  // No elements however large the other dimensions: nothing is listed or allocated (found by
+  // fuzzing safetensors, whose shapes may say (1, 2^40, 0)).
+  Tensor huge = zeros({1, int64_t{1} << 40, 0}, float64);
+  expect_values(huge.sum(), {0.0});
+  expect_values(huge.mean(), {NAN});
 }
 
 // ---- dims ------------------------------------------------------------------------------------

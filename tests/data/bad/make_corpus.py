@@ -39,6 +39,7 @@ write("idx_trailing_bytes.idx", good + b"\xde\xad")
 write("idx_dims_mismatch.idx", idx(0x0B, [3], b"\x00\x01\x00\x02\x00"))  # int16 x3 needs 6 bytes, has 5
 write("idx_negative_dim.idx", idx(0x0C, [0xFFFFFFFF], b"\x00\x00\x00\x01"))
 write("idx_absurd_dims.idx", idx(0x0E, [0x7FFFFFFF] * 3, b"\x00" * 8))
+write("idx_zero_dim_overflow.idx", idx(0x08, [0] + [0x7FFFFFFF] * 3))  # no data, but strides overflow
 write("idx_big_claim.idx", idx(0x08, [100000, 100000], b"\x00" * 10))  # claims 10 GB, holds 10 bytes
 write("idx_truncated.idx.gz", gz(idx(0x08, [64, 64], bytes(range(256)) * 16))[:40])
 corrupt = bytearray(gz(idx(0x08, [64], bytes(range(64)))))
@@ -57,4 +58,5 @@ write("csv_missing_value.csv", b"x1,x2,label\n1,2,a\n\n3,,b\n")
 write("csv_unterminated_quote.csv", b"x1,x2,label\n1,2,a\n3,4,\"b\n5,6,c\n")
 write("csv_after_quote.csv", b"x1,x2,label\n1,\"2\"x,a\n")
 write("csv_infinite.csv", b"x1,x2,label\n1,2,a\n1e999,4,b\n")
+write("csv_huge_class_index.csv", b"x,label\n1,0\n2,9000000000000000\n")  # one name per class below it
 write("csv_multiline_then_bad.csv", b"x1,x2,label\n1,2,\"two-line\nlabel\"\n3,oops,b\n")  # error on line 4

@@ -75,6 +75,7 @@ write("st_float_shape.safetensors", st({"a": info(shape=(2.0,))}, f32x2), "must 
 write("st_shape_not_array.safetensors", st({"a": info(shape=2)}, f32x2), "shape must be an array")
 write("st_shape_overflow.safetensors", st({"a": info(shape=(2**32, 2**32, 16))}, f32x2), "overflows")
 write("st_shape_huge.safetensors", st({"a": info(shape=(2**63 + 5,))}, f32x2), "overflows")
+write("st_zero_dim_overflow.safetensors", st({"a": info(shape=(0, 2**62, 4), offsets=(0, 0))}), "overflows")
 write("st_size_mismatch.safetensors", st({"a": info(shape=(2, 2))}, f32x2), "needs 16")
 
 # ---- safetensors: byte ranges ----
@@ -128,6 +129,24 @@ write("spec_gelu_approximate.json",
 write("spec_wrong_output.json", '{"layers": [{"type": "flatten"}, {"type": "linear", "out": 5}]}',
       "output per example is [5] but the data needs [10]")
 write("spec_no_flatten.json", '{"layers": [{"type": "linear"}]}', "output per example is [1, 28, 10]")
+
+write("spec_deep_nesting.json", '{"layers": [{"type": "linear", "out": ' + "[" * 1000 + "]" * 1000 + "}]}",
+      "the JSON nests 1003 levels deep; a model spec needs at most 4")
+
+# ---- model specs: absurd sizes, refused before anything is allocated ----
+write("spec_linear_huge.json", '{"layers": [{"type": "flatten"}, {"type": "linear", "out": 1000000000000}]}',
+      "layer 1 (linear): needs 7.85e+14 parameters, more than the 2147483648 left of the model's limit")
+write("spec_conv_huge_kernel.json", '{"layers": [{"type": "conv2d", "out": 1, "kernel": 1099511627776}]}',
+      "option 'kernel' [1099511627776] is above the limit of 2147483648")
+write("spec_conv_huge_channels.json", '{"layers": [{"type": "conv2d", "out": 4294967296, "kernel": 3}]}',
+      "layer 0 (conv2d): needs 4.29497e+10 parameters")
+write("spec_upsample_huge.json", '{"layers": [{"type": "upsample", "scale": 1e300}]}',
+      "scale 1e+300 makes 2.8e+301 pixels")
+write("spec_output_huge.json", '{"layers": [{"type": "upsample", "scale": 40000}]}',
+      "the output per example [1, 1120000, 1120000] holds 1.2544e+12 values, more than the limit of 2147483648")
+write("spec_unflatten_overflow.json",
+      '{"layers": [{"type": "flatten"}, {"type": "unflatten", "sizes": [4294967296, 4294967296, 4294967296]}]}',
+      "has 784 values but sizes [4294967296, 4294967296, 4294967296] hold 7.92282e+28")
 
 with open("expected.tsv", "w") as f:
     f.write("# file\tsubstring its error message must contain (written by make_corpus.py)\n")
