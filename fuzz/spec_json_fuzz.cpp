@@ -22,7 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kMaxParameters = int64_t{1} << 16;  // small models only: see spec_fuzz.cpp
+constexpr int64_t kMaxParameters = int64_t{1} << 12;  // small models only: see spec_fuzz.cpp
 
 // Runs one reader; only nabla::Error may come out of it.
 void attempt(const std::function<void()>& reader) {
