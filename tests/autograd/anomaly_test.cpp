@@ -4,6 +4,8 @@
 // and silent (with results unchanged) on healthy CNN and MLP training steps.
 #include <nabla/nabla.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,21 +14,10 @@
 #include <optional>
 
 using namespace nabla;
+using nabla::testing::message_of;
 using ::testing::HasSubstr;
 
 namespace {
-
-// The message of the nabla::Error that f throws (fails the test if none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no nabla::Error thrown";
-  return "";
-}
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -53,7 +44,7 @@ TEST(DetectAnomaly, NamesTheForwardThatProducedInfinity) {
   detect_anomaly anomaly;
   auto x = tensor(std::vector<float>{1, 0, 2}, {3}).requires_grad_();
   auto w = tensor({1.0f}).requires_grad_();
-  const std::string message = error_of([&] { (x * w).log(); });
+  const std::string message = message_of([&] { (x * w).log(); });
   EXPECT_THAT(message, HasSubstr("detect_anomaly: the forward of op #"));
   EXPECT_THAT(message, HasSubstr("(LogBackward) produced 0 NaN and 1 infinite value (the first at flat index 1)"));
   EXPECT_THAT(message, HasSubstr("in its output of shape [3] from finite inputs of shapes [3]"));
@@ -62,7 +53,7 @@ TEST(DetectAnomaly, NamesTheForwardThatProducedInfinity) {
 TEST(DetectAnomaly, NamesTheForwardThatProducedNaN) {
   detect_anomaly anomaly;
   auto x = tensor(std::vector<float>{4, -1, -9, 1}, {2, 2}).requires_grad_();
-  const std::string message = error_of([&] { x.sqrt(); });
+  const std::string message = message_of([&] { x.sqrt(); });
   EXPECT_THAT(message, HasSubstr("(SqrtBackward) produced 2 NaN and 0 infinite values (the first at flat index 1)"));
   EXPECT_THAT(message, HasSubstr("output of shape [2, 2]"));
 }
@@ -71,7 +62,7 @@ TEST(DetectAnomaly, ReportsAnInputThatArrivesNonFinite) {
   detect_anomaly anomaly;
   auto data = tensor(std::vector<float>{1, kNaN, 3, kInf}, {2, 2});  // e.g. a corrupt batch
   auto w = ones({2, 3}).requires_grad_();
-  const std::string message = error_of([&] { matmul(data, w); });
+  const std::string message = message_of([&] { matmul(data, w); });
   EXPECT_THAT(message, HasSubstr("input 0 of op #"));
   EXPECT_THAT(message, HasSubstr("inputs of shapes [2, 2], [2, 3]) already holds 1 NaN and 1 infinite value"));
   EXPECT_THAT(message, HasSubstr("comes from the data, a parameter or a computation made without grad"));
@@ -82,7 +73,7 @@ TEST(DetectAnomaly, NamesTheBackwardThatProducedInfinity) {
   detect_anomaly anomaly;
   auto x = tensor({0.0f, 4.0f}).requires_grad_();
   auto y = (x * 2.0).sqrt().sum();
-  const std::string message = error_of([&] { y.backward(); });
+  const std::string message = message_of([&] { y.backward(); });
   EXPECT_THAT(message, HasSubstr("the backward of op #"));
   EXPECT_THAT(message, HasSubstr("(SqrtBackward, inputs of shapes [2]) returned 0 NaN and 1 infinite value"));
   EXPECT_THAT(message, HasSubstr("in the gradient for input 0 from a finite output gradient of shape [2]"));
@@ -95,7 +86,7 @@ TEST(DetectAnomaly, TheForwardAndBackwardMessagesShareTheOpNumber) {
   auto s = x.sqrt();
   const int64_t number = s.grad_fn()->sequence_nr;
   EXPECT_GT(number, 0);
-  const std::string message = error_of([&] { s.sum().backward(); });
+  const std::string message = message_of([&] { s.sum().backward(); });
   EXPECT_THAT(message, HasSubstr("op #" + std::to_string(number) + " (SqrtBackward"));
 }
 
@@ -103,7 +94,7 @@ TEST(DetectAnomaly, ReportsANonFiniteGradientGivenToBackward) {
   detect_anomaly anomaly;
   auto x = tensor({1.0f, 2.0f}).requires_grad_();
   auto y = x * 3.0;
-  const std::string message = error_of([&] { y.backward(tensor({1.0f, kNaN})); });
+  const std::string message = message_of([&] { y.backward(tensor({1.0f, kNaN})); });
   EXPECT_THAT(message, HasSubstr("the gradient given to backward() (shape [2]) holds 1 NaN"));
 }
 
@@ -113,7 +104,7 @@ TEST(DetectAnomaly, ReportsGradientsThatOverflowWhenSummed) {
   auto x = tensor({1e-30f}).requires_grad_();
   auto h = x * 1.0;
   auto y = (h * 2e38) + (h * 2e38);
-  const std::string message = error_of([&] { y.sum().backward(); });
+  const std::string message = message_of([&] { y.sum().backward(); });
   EXPECT_THAT(message, HasSubstr("the gradient arriving at op #"));
   EXPECT_THAT(message, HasSubstr("(MulBackward) of shape [1] holds 0 NaN and 1 infinite value"));
   EXPECT_THAT(message, HasSubstr("overflowed when summed"));

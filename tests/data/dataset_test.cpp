@@ -2,6 +2,8 @@
 // seeded shuffles, prefetching (identical batches, early exit, producer exceptions).
 #include <nabla/data/dataset.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +12,8 @@
 #include <chrono>
 #include <numeric>
 #include <thread>
+
+using nabla::testing::message_of;
 
 namespace nabla::data {
 namespace {
@@ -31,15 +35,6 @@ std::vector<std::vector<int64_t>> epoch(DataLoader& loader) {
   std::vector<std::vector<int64_t>> out;
   for (const Batch& b : loader) out.push_back(b.target.to_vector<int64_t>());
   return out;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
 }
 
 TEST(TensorDataset, GetAndGetBatch) {

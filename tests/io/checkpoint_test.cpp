@@ -8,6 +8,7 @@
 
 #include <gmock/gmock.h>
 #include "../support/temp_dir.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,6 +17,8 @@
 #include <filesystem>
 #include <fstream>
 
+using nabla::testing::message_of;
+
 namespace nabla::io {
 namespace {
 
@@ -23,15 +26,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 class Checkpoint : public nabla::testing::TempDirTest {};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 // A few SGD steps on random data, so saved weights are trained rather than freshly drawn.
 void train_briefly(nn::Module& model, const Shape& input_shape, int64_t classes, uint64_t seed) {
@@ -62,9 +56,9 @@ TEST_F(Checkpoint, SaveModelRecordsHowToRebuild) {
   EXPECT_EQ(file.metadata.at("note"), "extra");
   EXPECT_EQ(file.metadata.count(kVersionKey), 1u);
   EXPECT_EQ(file.tensors.size(), 4u);
-  EXPECT_THAT(error_of([&] { save_model(*model, path("x.safetensors"), {"mlp:16", {1, 4, 4}, 3, "{epochs"}); }),
+  EXPECT_THAT(message_of([&] { save_model(*model, path("x.safetensors"), {"mlp:16", {1, 4, 4}, 3, "{epochs"}); }),
               HasSubstr("config is not valid JSON"));
-  EXPECT_THAT(error_of([&] { save_model(*model, path("x.safetensors"), {"mlp:x", {1, 4, 4}, 3, ""}); }),
+  EXPECT_THAT(message_of([&] { save_model(*model, path("x.safetensors"), {"mlp:x", {1, 4, 4}, 3, ""}); }),
               HasSubstr("sizes must be positive integers"));
   EXPECT_FALSE(fs::exists(path("x.safetensors")));
 }
@@ -115,14 +109,14 @@ TEST_F(Checkpoint, LoadModelLeavesTheDefaultGeneratorAlone) {
 TEST_F(Checkpoint, LoadModelErrors) {
   auto model = build_model("mlp:8", {2}, 2);
   save(*model, path("plain.safetensors"));
-  EXPECT_THAT(error_of([&] { load_model(path("plain.safetensors")); }),
+  EXPECT_THAT(message_of([&] { load_model(path("plain.safetensors")); }),
               HasSubstr("metadata has no 'nabla.spec', so the model cannot be rebuilt from the file alone"));
 
   const auto with = [&](const std::string& key, const std::string& value) {
     auto metadata = model_metadata({"mlp:8", {2}, 2, ""});
     metadata[key] = value;
     save(*model, path("m.safetensors"), metadata);
-    return error_of([&] { load_model(path("m.safetensors")); });
+    return message_of([&] { load_model(path("m.safetensors")); });
   };
   EXPECT_THAT(with(kInputShapeKey, "[2, -1]"), HasSubstr("nabla.input_shape must be a JSON list of positive integers"));
   EXPECT_THAT(with(kInputShapeKey, "2"), HasSubstr("got '2'"));
@@ -133,14 +127,14 @@ TEST_F(Checkpoint, LoadModelErrors) {
   EXPECT_THAT(shape, HasSubstr("1.weight: checkpoint [8, 2] vs model [9, 2]"));
 
   write_safetensors(path("partial.safetensors"), {{"1.weight", ones({8, 2})}}, model_metadata({"mlp:8", {2}, 2, ""}));
-  EXPECT_THAT(error_of([&] { load_model(path("partial.safetensors"), /*strict=*/false); }),
+  EXPECT_THAT(message_of([&] { load_model(path("partial.safetensors"), /*strict=*/false); }),
               HasSubstr("the file lacks the model's tensors [1.bias, 3.weight, 3.bias]"));
 
   const nn::StateDict state = model->state_dict();
   std::vector<std::pair<std::string, Tensor>> tensors(state.begin(), state.end());
   tensors.emplace_back("optimizer.step", scalar_tensor(3, int64));
   write_safetensors(path("extra.safetensors"), tensors, model_metadata({"mlp:8", {2}, 2, ""}));
-  EXPECT_THAT(error_of([&] { load_model(path("extra.safetensors")); }), HasSubstr("unexpected keys [optimizer.step]"));
+  EXPECT_THAT(message_of([&] { load_model(path("extra.safetensors")); }), HasSubstr("unexpected keys [optimizer.step]"));
   EXPECT_NO_THROW(load_model(path("extra.safetensors"), /*strict=*/false));
 }
 

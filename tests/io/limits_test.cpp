@@ -7,33 +7,28 @@
 #include <nabla/io/spec.hpp>
 #include <nabla/train/history.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <limits>
+
+using nabla::testing::message_of;
 
 namespace nabla::io {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(SpecLimits, AbsurdTextSpecsAreRefusedBeforeAllocating) {
-  EXPECT_THAT(error_of([] { build_model("mlp:1000000000000", {1, 28, 28}, 10); }),
+  EXPECT_THAT(message_of([] { build_model("mlp:1000000000000", {1, 28, 28}, 10); }),
               HasSubstr("layer 1 (linear): needs 7.85e+14 parameters, more than the 2147483648 left of the model's "
                         "limit of 2147483648 (8 GiB of float32)"));
-  EXPECT_THAT(error_of([] { parse_spec("resnet_small:blocks=1000000000"); }),
+  EXPECT_THAT(message_of([] { parse_spec("resnet_small:blocks=1000000000"); }),
               HasSubstr("option 'blocks' 1000000000 is above the limit of 100000 layers"));
   // The limit counts the whole model: the second layer gets what the first one left.
-  EXPECT_THAT(error_of([] { build_layers(parse_spec("mlp:100"), {1, 28, 28}, 10, nullptr, 79000); }),
+  EXPECT_THAT(message_of([] { build_layers(parse_spec("mlp:100"), {1, 28, 28}, 10, nullptr, 79000); }),
               HasSubstr("layer 3 (linear): needs 1010 parameters, more than the 500 left"));
 }
 
@@ -41,7 +36,7 @@ TEST(SpecLimits, TooManyLayers) {
   std::string spec = R"({"layers": [)";
   for (int i = 0; i <= kMaxSpecLayers; ++i) spec += R"({"type": "relu"},)";
   spec.back() = ']';
-  EXPECT_THAT(error_of([&] { build_model(spec + "}", {4}, 0); }),
+  EXPECT_THAT(message_of([&] { build_model(spec + "}", {4}, 0); }),
               HasSubstr("100001 layers, more than the limit of 100000"));
 }
 
@@ -60,19 +55,19 @@ TEST(SpecLimits, CheckpointMetadataWithAnAbsurdInputShape) {
                                      {kInputShapeKey, "[1000000, 1000000, 1000000]"},
                                      {kNumOutputsKey, "10"}},
                                     "m.safetensors");
-  EXPECT_THAT(error_of([&] { build_model(info.spec, info.input_shape, info.num_outputs); }),
+  EXPECT_THAT(message_of([&] { build_model(info.spec, info.input_shape, info.num_outputs); }),
               HasSubstr("the input per example [1000000, 1000000, 1000000] holds 1e+18 values, more than the limit "
                         "of 2147483648"));
-  EXPECT_THAT(error_of([] { build_model("logreg", {4}, int64_t{1} << 40); }),
+  EXPECT_THAT(message_of([] { build_model("logreg", {4}, int64_t{1} << 40); }),
               HasSubstr("num_outputs must be in [0, 2147483648], got 1099511627776"));
 }
 
 TEST(JsonLimits, DeepNestingIsRefusedBeforeAnErrorMessageQuotesIt) {
   // Quoting a value 100,000 levels deep in a message (nlohmann's dump) overflowed the stack.
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  EXPECT_THAT(error_of([&] { build_model(R"({"layers": [{"type": "linear", "out": )" + deep + "}]}", {4}, 2); }),
+  EXPECT_THAT(message_of([&] { build_model(R"({"layers": [{"type": "linear", "out": )" + deep + "}]}", {4}, 2); }),
               HasSubstr("the JSON nests 100003 levels deep; a model spec needs at most 4"));
-  EXPECT_THAT(error_of([&] { train::History::from_json(deep); }),
+  EXPECT_THAT(message_of([&] { train::History::from_json(deep); }),
               HasSubstr("History::from_json: the JSON nests 100000 levels deep; a history needs at most 3"));
 }
 
@@ -81,7 +76,7 @@ TEST(SafetensorsLimits, ZeroSizedTensorWhoseStridesOverflow) {
   const std::string header = R"({"a":{"dtype":"F32","shape":[0,4611686018427387904,4],"data_offsets":[0,0]}})";
   std::string bytes(8, '\0');
   bytes[0] = static_cast<char>(header.size());
-  EXPECT_THAT(error_of([&] { parse_safetensors(bytes + header, "z.safetensors"); }),
+  EXPECT_THAT(message_of([&] { parse_safetensors(bytes + header, "z.safetensors"); }),
               HasSubstr("read_safetensors: 'z.safetensors': tensor 'a': shape [0,4611686018427387904,4] overflows"));
 }
 

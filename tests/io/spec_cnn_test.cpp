@@ -8,8 +8,12 @@
 #include <nabla/nn/cnn.hpp>
 #include <nabla/nn/norm_all.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+using nabla::testing::message_of;
 
 namespace nabla::io {
 namespace {
@@ -18,15 +22,6 @@ using ::testing::HasSubstr;
 using KeysAndShapes = std::vector<std::pair<std::string, Shape>>;
 
 const Shape image = {1, 28, 28};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 KeysAndShapes keys_and_shapes(const nn::Module& m) {
   KeysAndShapes out;
@@ -55,7 +50,7 @@ void expect_layer_shape(const std::string& layer, const Shape& input, const Shap
 }
 
 std::string build_error(const std::string& layers, const Shape& input, int64_t outputs = 0) {
-  return error_of([&] { build_model("{\"layers\": [" + layers + "]}", input, outputs); });
+  return message_of([&] { build_model("{\"layers\": [" + layers + "]}", input, outputs); });
 }
 
 // ---- every spatial layer type ------------------------------------------------------------------
@@ -222,7 +217,7 @@ TEST(ReceptiveField, TransposedWindowsDivideTheJump) {
   const ReceptiveField wide = *grow_receptive_field(f, window(3, 2, 1, true));  // some outputs mix 2 inputs
   EXPECT_EQ(wide.size, (std::vector<int64_t>{10, 10}));
   EXPECT_FALSE(grow_receptive_field({{1}, {1}}, {{2}, {2}, {1}, true}).has_value());  // half-pixel jump
-  EXPECT_THAT(error_of([] { grow_receptive_field({{1, 1}, {1, 1}}, {{3}, {1}, {1}}); }),
+  EXPECT_THAT(message_of([] { grow_receptive_field({{1, 1}, {1, 1}}, {{3}, {1}, {1}}); }),
               HasSubstr("a field over 2 dims needs windows of 2 sizes"));
 }
 
@@ -281,15 +276,15 @@ TEST(CnnModels, Lenet5SpecIsNnLenet5) {
 }
 
 TEST(CnnModels, Lenet5SpecErrors) {
-  EXPECT_THAT(error_of([] { build_model("lenet5", {1, 32, 32}, 10); }),
+  EXPECT_THAT(message_of([] { build_model("lenet5", {1, 32, 32}, 10); }),
               HasSubstr("layer 7 (linear): in=400 input features were expected but the input per example is [576]"));
-  EXPECT_THAT(error_of([] { build_model("lenet5:input=32", image, 10); }), HasSubstr("[256]"));
-  EXPECT_THAT(error_of([] { parse_spec("lenet5:act=sigmoid"); }),
+  EXPECT_THAT(message_of([] { build_model("lenet5:input=32", image, 10); }), HasSubstr("[256]"));
+  EXPECT_THAT(message_of([] { parse_spec("lenet5:act=sigmoid"); }),
               HasSubstr("option 'act' must be one of [relu, tanh]; got 'sigmoid'"));
-  EXPECT_THAT(error_of([] { parse_spec("lenet5:pool=min"); }), HasSubstr("option 'pool'"));
-  EXPECT_THAT(error_of([] { parse_spec("lenet5:input=30"); }), HasSubstr("option 'input' must be 28"));
-  EXPECT_THAT(error_of([] { parse_spec("lenet5:6,16"); }), HasSubstr("'lenet5' takes no sizes"));
-  EXPECT_THAT(error_of([] { build_model("lenet5", {784}, 10); }), HasSubstr("conv2d needs (C, H, W)"));
+  EXPECT_THAT(message_of([] { parse_spec("lenet5:pool=min"); }), HasSubstr("option 'pool'"));
+  EXPECT_THAT(message_of([] { parse_spec("lenet5:input=30"); }), HasSubstr("option 'input' must be 28"));
+  EXPECT_THAT(message_of([] { parse_spec("lenet5:6,16"); }), HasSubstr("'lenet5' takes no sizes"));
+  EXPECT_THAT(message_of([] { build_model("lenet5", {784}, 10); }), HasSubstr("conv2d needs (C, H, W)"));
 }
 
 TEST(CnnModels, VggAndResnetSpecsAreTheNnBuilders) {
@@ -303,9 +298,9 @@ TEST(CnnModels, VggAndResnetSpecsAreTheNnBuilders) {
   EXPECT_EQ(keys_and_shapes(*build_model("resnet_small:widths=8:blocks=2", image, 5)),
             keys_and_shapes(*nn::resnet_small({.widths = {8}, .blocks = 2, .num_classes = 5})));
   EXPECT_EQ(build_sequential("resnet_small", image, 10).output_shape, (Shape{10}));
-  EXPECT_THAT(error_of([] { parse_spec("resnet_small:blocks=0"); }), HasSubstr("'blocks' must be at least 1"));
-  EXPECT_THAT(error_of([] { parse_spec("vgg_small:widths=8,0"); }), HasSubstr("'widths' must be positive"));
-  EXPECT_THAT(error_of([] { build_model("vgg_small:widths=8,8,8,8,8", image, 10); }),
+  EXPECT_THAT(message_of([] { parse_spec("resnet_small:blocks=0"); }), HasSubstr("'blocks' must be at least 1"));
+  EXPECT_THAT(message_of([] { parse_spec("vgg_small:widths=8,0"); }), HasSubstr("'widths' must be positive"));
+  EXPECT_THAT(message_of([] { build_model("vgg_small:widths=8,8,8,8,8", image, 10); }),
               HasSubstr("the window (kernel 2"));  // 28 -> 14 -> 7 -> 3 -> 1 -> no room for a pool
 }
 
@@ -315,10 +310,10 @@ TEST(CnnModels, UnetSpecNeedsImageTargets) {
   EXPECT_EQ(keys_and_shapes(*built.model)[0], (std::pair<std::string, Shape>{"0.encoders.0.0.weight", {4, 1, 3, 3}}));
   // An image target with as many values as the output fits; class labels do not.
   EXPECT_EQ(build_sequential("unet:out=2:width=4", {1, 16, 16}, 2 * 16 * 16).output_shape, (Shape{2, 16, 16}));
-  EXPECT_THAT(error_of([] { build_model("unet", image, 10); }),
+  EXPECT_THAT(message_of([] { build_model("unet", image, 10); }),
               HasSubstr("unet maps an image to an image, [1, 28, 28] (784 values) per example, but the data has "
                         "10 outputs per example"));
-  EXPECT_THAT(error_of([] { parse_spec("unet:channels=3"); }), HasSubstr("unknown option 'channels' for model 'unet'"));
+  EXPECT_THAT(message_of([] { parse_spec("unet:channels=3"); }), HasSubstr("unknown option 'channels' for model 'unet'"));
 }
 
 TEST(CnnModels, JsonFormRoundTripsPaddingModes) {

@@ -7,12 +7,16 @@
 #include <nabla/nn/dropout.hpp>
 #include <nabla/nn/linear.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+
+using nabla::testing::message_of;
 
 namespace nabla::io {
 namespace {
@@ -22,15 +26,6 @@ using ::testing::HasSubstr;
 
 const std::string corpus = std::string(NABLA_SOURCE_DIR) + "/tests/io/bad/";
 const Shape image = {1, 28, 28};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 std::vector<std::string> types_of(const std::vector<LayerSpec>& layers) {
   std::vector<std::string> types;
@@ -99,33 +94,33 @@ TEST(TextSpec, MlpOptions) {
 
 TEST(TextSpec, ErrorsListWhatIsAllowed) {
   const std::string models = "known models: lenet5, logreg, mlp, resnet_small, unet, vgg_small";
-  EXPECT_THAT(error_of([] { parse_spec("cnn:3"); }), HasSubstr("unknown model 'cnn'; " + models));
-  EXPECT_THAT(error_of([] { parse_spec(""); }), HasSubstr("unknown model ''; " + models));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:activation=tanh"); }),
+  EXPECT_THAT(message_of([] { parse_spec("cnn:3"); }), HasSubstr("unknown model 'cnn'; " + models));
+  EXPECT_THAT(message_of([] { parse_spec(""); }), HasSubstr("unknown model ''; " + models));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:activation=tanh"); }),
               HasSubstr("unknown option 'activation' for model 'mlp'; allowed: act, dropout"));
-  EXPECT_THAT(error_of([] { parse_spec("logreg:act=relu"); }),
+  EXPECT_THAT(message_of([] { parse_spec("logreg:act=relu"); }),
               HasSubstr("unknown option 'act' for model 'logreg'; allowed: none"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp"); }), HasSubstr("'mlp' needs layer sizes; usage: mlp:H1,H2,..."));
-  EXPECT_THAT(error_of([] { parse_spec("logreg:10"); }), HasSubstr("'logreg' takes no sizes"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256,0"); }), HasSubstr("sizes must be positive integers"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256,x"); }), HasSubstr("got '256,x'"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:128"); }), HasSubstr("more than one size list"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:"); }), HasSubstr("empty field"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:act=relu:act=tanh"); }), HasSubstr("option 'act' given twice"));
-  const std::string act = error_of([] { parse_spec("mlp:256:act=softmax"); });
+  EXPECT_THAT(message_of([] { parse_spec("mlp"); }), HasSubstr("'mlp' needs layer sizes; usage: mlp:H1,H2,..."));
+  EXPECT_THAT(message_of([] { parse_spec("logreg:10"); }), HasSubstr("'logreg' takes no sizes"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256,0"); }), HasSubstr("sizes must be positive integers"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256,x"); }), HasSubstr("got '256,x'"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:128"); }), HasSubstr("more than one size list"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:"); }), HasSubstr("empty field"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:act=relu:act=tanh"); }), HasSubstr("option 'act' given twice"));
+  const std::string act = message_of([] { parse_spec("mlp:256:act=softmax"); });
   EXPECT_THAT(act, HasSubstr("option 'act' must be an activation, one of elu, gelu, identity, leaky_relu, relu,"));
   EXPECT_THAT(act, HasSubstr("got 'softmax'"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:dropout=1"); }), HasSubstr("'dropout' must be in [0, 1), got 1"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:dropout=lots"); }),
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:dropout=1"); }), HasSubstr("'dropout' must be in [0, 1), got 1"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:dropout=lots"); }),
               HasSubstr("model spec 'mlp:256:dropout=lots': option 'dropout' must be a number, got 'lots'"));
-  EXPECT_THAT(error_of([] { parse_spec("mlp:256:act=3"); }), HasSubstr("option 'act' must be a string, got 3"));
+  EXPECT_THAT(message_of([] { parse_spec("mlp:256:act=3"); }), HasSubstr("option 'act' must be a string, got 3"));
 }
 
 TEST(TextSpec, OutputsMustMatchTheData) {
-  EXPECT_THAT(error_of([] { build_model("logreg", image, 0); }),
+  EXPECT_THAT(message_of([] { build_model("logreg", image, 0); }),
               HasSubstr("layer 1 (linear): option 'out' is required"));
-  EXPECT_THAT(error_of([] { build_model("logreg", {}, 10); }), HasSubstr("at least one dimension"));
-  EXPECT_THAT(error_of([] { build_model("logreg", {1, 0, 3}, 10); }), HasSubstr("positive sizes, got [1, 0, 3]"));
+  EXPECT_THAT(message_of([] { build_model("logreg", {}, 10); }), HasSubstr("at least one dimension"));
+  EXPECT_THAT(message_of([] { build_model("logreg", {1, 0, 3}, 10); }), HasSubstr("positive sizes, got [1, 0, 3]"));
 }
 
 // ---- JSON specs ------------------------------------------------------------------------------
@@ -192,18 +187,18 @@ TEST(JsonSpec, ErrorsNameTheLayerAndTheAllowedValues) {
       "conv_transpose3d, dropout, dropout2d, elu, flatten, gelu, global_avgpool, identity, layernorm, leaky_relu, "
       "linear, log_softmax, maxpool1d, maxpool2d, maxpool3d, relu, sigmoid, softmax, softplus, step, tanh, unet, "
       "unflatten, upsample";
-  EXPECT_THAT(error_of([] { parse_spec(R"({"layers": [{"type": "conv"}]})"); }), HasSubstr(known));
-  EXPECT_THAT(error_of([] { parse_spec(R"({"layers": [{"type": "dropout", "rate": 0.1}]})"); }),
+  EXPECT_THAT(message_of([] { parse_spec(R"({"layers": [{"type": "conv"}]})"); }), HasSubstr(known));
+  EXPECT_THAT(message_of([] { parse_spec(R"({"layers": [{"type": "dropout", "rate": 0.1}]})"); }),
               HasSubstr("layer 0 (dropout): unknown option 'rate' for layer type 'dropout'; allowed: p"));
-  EXPECT_THAT(error_of([] { parse_spec(R"({"layers": [{"type": "relu", "inplace": true}]})"); }),
+  EXPECT_THAT(message_of([] { parse_spec(R"({"layers": [{"type": "relu", "inplace": true}]})"); }),
               HasSubstr("unknown option 'inplace' for layer type 'relu'; allowed: none"));
   const std::string softmax = R"({"layers": [{"type": "flatten"}, {"type": "softmax", "dim": 2}]})";
-  EXPECT_THAT(error_of([&] { build_model(softmax, {4}, 4); }),
+  EXPECT_THAT(message_of([&] { build_model(softmax, {4}, 4); }),
               HasSubstr("layer 1 (softmax): dim 2 is out of range for input (N, [4]) with 2 dims"));
   const std::string flatten = R"({"layers": [{"type": "flatten", "start_dim": 3, "end_dim": 2}]})";
-  EXPECT_THAT(error_of([&] { build_model(flatten, {2, 2, 2}, 0); }),
+  EXPECT_THAT(message_of([&] { build_model(flatten, {2, 2, 2}, 0); }),
               HasSubstr("start_dim 3 comes after end_dim 2"));
-  EXPECT_THAT(error_of([] { build_model(R"({"layers": [{"type": "linear", "out": [1, 2]}]})", {4}, 0); }),
+  EXPECT_THAT(message_of([] { build_model(R"({"layers": [{"type": "linear", "out": [1, 2]}]})", {4}, 0); }),
               HasSubstr("option 'out' must be an integer, got [1, 2]"));
 }
 
@@ -217,16 +212,16 @@ TEST(JsonSpec, CorpusOfBadSpecFiles) {
     const auto tab = line.find('\t');
     const std::string file = corpus + line.substr(0, tab), message = line.substr(tab + 1);
     SCOPED_TRACE(file);
-    const std::string error = error_of([&] { build_model(file, image, 10); });
+    const std::string error = message_of([&] { build_model(file, image, 10); });
     EXPECT_THAT(error, HasSubstr(message));
     if (error.find("build_model: ") == std::string::npos) {
       EXPECT_THAT(error, HasSubstr(file));
     }
-    EXPECT_EQ(error_of([&] { build_model_from_json(file, image, 10); }), error);
+    EXPECT_EQ(message_of([&] { build_model_from_json(file, image, 10); }), error);
     ++checked;
   }
   EXPECT_GE(checked, 15);
-  EXPECT_THAT(error_of([] { build_model("/no/such/model.json", image, 10); }),
+  EXPECT_THAT(message_of([] { build_model("/no/such/model.json", image, 10); }),
               HasSubstr("cannot open the JSON file '/no/such/model.json'"));
 }
 
@@ -269,10 +264,10 @@ TEST(Options, TypedAccess) {
   EXPECT_EQ(o.get_string("s"), "tanh");
   EXPECT_EQ(o.get_ints("l"), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(o.get_ints("i"), (std::vector<int64_t>{3}));
-  EXPECT_THAT(error_of([&] { o.get_int("d"); }), HasSubstr("layer 3 (x): option 'd' must be an integer, got 0.5"));
-  EXPECT_THAT(error_of([&] { o.get_bool("s"); }), HasSubstr("option 's' must be true or false, got 'tanh'"));
-  EXPECT_THAT(error_of([&] { o.get_ints("s"); }), HasSubstr("option 's' must be a list of integers"));
-  EXPECT_THAT(error_of([&] { o.get_double("absent"); }), HasSubstr("layer 3 (x): option 'absent' is required"));
+  EXPECT_THAT(message_of([&] { o.get_int("d"); }), HasSubstr("layer 3 (x): option 'd' must be an integer, got 0.5"));
+  EXPECT_THAT(message_of([&] { o.get_bool("s"); }), HasSubstr("option 's' must be true or false, got 'tanh'"));
+  EXPECT_THAT(message_of([&] { o.get_ints("s"); }), HasSubstr("option 's' must be a list of integers"));
+  EXPECT_THAT(message_of([&] { o.get_double("absent"); }), HasSubstr("layer 3 (x): option 'absent' is required"));
 }
 
 TEST(Options, TextValuesAreTyped) {
@@ -303,7 +298,7 @@ TEST(Registry, CustomLayersPlugIn) {
   const BuiltModel built =
       build_sequential(R"({"layers": [{"type": "zz_repeat", "times": 3}, {"type": "linear"}]})", {4}, 2);
   EXPECT_EQ(built.model->state_dict().at("1.weight").shape(), (Shape{2, 12}));
-  EXPECT_THAT(error_of([] { parse_spec(R"({"layers": [{"type": "nope"}]})"); }), HasSubstr("zz_repeat"));
+  EXPECT_THAT(message_of([] { parse_spec(R"({"layers": [{"type": "nope"}]})"); }), HasSubstr("zz_repeat"));
 }
 
 }  // namespace

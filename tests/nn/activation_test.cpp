@@ -5,6 +5,7 @@
 #include <nabla/nabla.hpp>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,8 @@
 #include <functional>
 #include <limits>
 #include <optional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -81,15 +84,6 @@ std::vector<double> input_grad(const std::function<Tensor(const Tensor&)>& f, co
   Tensor x = tensor(values, {static_cast<int64_t>(values.size())}).requires_grad_();
   f(x).sum().backward();
   return x.grad().to_vector<double>();
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 }  // namespace

@@ -8,9 +8,12 @@
 
 #include "../support/golden.hpp"
 #include "float64_modules.hpp"
+#include "../support/message_of.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 using ::testing::HasSubstr;
@@ -29,15 +32,6 @@ std::vector<std::string> child_types(const nn::Module& m) {
   std::vector<std::string> types;
   for (const auto& [name, child] : m.named_children()) types.push_back(child->type_name());
   return types;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 const std::string golden_dir = std::string(NABLA_SOURCE_DIR) + "/tests/golden/";
@@ -74,7 +68,7 @@ TEST(LeNet5, OutputShapesFor28And32Inputs) {
   EXPECT_EQ(classic->forward(randn({2, 1, 32, 32}, g)).shape(), (Shape{2, 10}));
   EXPECT_EQ(keys_and_shapes(*classic), keys_and_shapes(*padded));
   // The 28x28 model on 32x32 inputs reaches C5 with 16x6x6 values, not 400.
-  EXPECT_THAT(error_of([&] { padded->forward(randn({1, 1, 32, 32}, g)); }), HasSubstr("576"));
+  EXPECT_THAT(message_of([&] { padded->forward(randn({1, 1, 32, 32}, g)); }), HasSubstr("576"));
 }
 
 TEST(LeNet5, TanhAndAveragePoolingVariantsKeepTheKeys) {
@@ -86,9 +80,9 @@ TEST(LeNet5, TanhAndAveragePoolingVariantsKeepTheKeys) {
 }
 
 TEST(LeNet5, RejectsBadOptions) {
-  EXPECT_THAT(error_of([] { nn::lenet5({.input_size = 30}); }), HasSubstr("input_size must be 28"));
-  EXPECT_THAT(error_of([] { nn::lenet5({.activation = "sigmoid"}); }), HasSubstr("'sigmoid'"));
-  EXPECT_THAT(error_of([] { nn::lenet5({.pool = "min"}); }), HasSubstr("'min'"));
+  EXPECT_THAT(message_of([] { nn::lenet5({.input_size = 30}); }), HasSubstr("input_size must be 28"));
+  EXPECT_THAT(message_of([] { nn::lenet5({.activation = "sigmoid"}); }), HasSubstr("'sigmoid'"));
+  EXPECT_THAT(message_of([] { nn::lenet5({.pool = "min"}); }), HasSubstr("'min'"));
 }
 
 TEST(LeNet5, MatchesTorchLogits) {
@@ -127,7 +121,7 @@ TEST(VggSmall, LayoutShapesAndParameters) {
   EXPECT_EQ(net->num_parameters(), convs + norms + (576 * 128 + 128) + (128 * 10 + 10));
   const auto dropout = nn::vgg_small({.widths = {8}, .dropout = 0.5, .input_size = 8});
   EXPECT_EQ((*dropout)[dropout->size() - 2]->type_name(), "Dropout");
-  EXPECT_THAT(error_of([] { nn::vgg_small({.input_size = 4}); }), HasSubstr("too small for 3 blocks"));
+  EXPECT_THAT(message_of([] { nn::vgg_small({.input_size = 4}); }), HasSubstr("too small for 3 blocks"));
 }
 
 TEST(ResNetSmall, StagesHalveTheImageAndProjectAtEachWidthChange) {
@@ -148,8 +142,8 @@ TEST(ResNetSmall, StagesHalveTheImageAndProjectAtEachWidthChange) {
   net->eval();
   EXPECT_EQ(net->forward(randn({2, 1, 28, 28}, g)).shape(), (Shape{2, 10}));
   EXPECT_EQ(nn::resnet_small()->num_parameters(), 77754);
-  EXPECT_THAT(error_of([] { nn::resnet_small({.blocks = 0}); }), HasSubstr("at least 1"));
-  EXPECT_THAT(error_of([] { nn::resnet_small({.widths = {}}); }), HasSubstr("at least one width"));
+  EXPECT_THAT(message_of([] { nn::resnet_small({.blocks = 0}); }), HasSubstr("at least 1"));
+  EXPECT_THAT(message_of([] { nn::resnet_small({.widths = {}}); }), HasSubstr("at least one width"));
 }
 
 // ---- U-Net -----------------------------------------------------------------------------------
@@ -189,13 +183,13 @@ TEST(UNet, DecoderSeesTheEncoderThroughTheSkip) {
 
 TEST(UNet, HeightAndWidthMustBeDivisibleBy2PowDepth) {
   nn::UNet unet({.depth = 3});
-  const std::string e = error_of([&] { unet.forward(zeros({1, 1, 28, 28})); });
+  const std::string e = message_of([&] { unet.forward(zeros({1, 1, 28, 28})); });
   EXPECT_THAT(e, HasSubstr("divisible by 2^depth = 8"));
   EXPECT_THAT(e, HasSubstr("[1, 1, 28, 28]"));
-  EXPECT_THAT(error_of([&] { unet.forward(zeros({1, 2, 8, 8})); }), HasSubstr("expected input (N, 1, H, W)"));
-  EXPECT_THAT(error_of([&] { unet.forward(zeros({1, 8, 8})); }), HasSubstr("expected input (N, 1, H, W)"));
-  EXPECT_THAT(error_of([] { nn::UNet({.depth = 0}); }), HasSubstr("depth must be in [1, 8]"));
-  EXPECT_THAT(error_of([] { nn::UNet({.width = 0}); }), HasSubstr("must be positive"));
+  EXPECT_THAT(message_of([&] { unet.forward(zeros({1, 2, 8, 8})); }), HasSubstr("expected input (N, 1, H, W)"));
+  EXPECT_THAT(message_of([&] { unet.forward(zeros({1, 8, 8})); }), HasSubstr("expected input (N, 1, H, W)"));
+  EXPECT_THAT(message_of([] { nn::UNet({.depth = 0}); }), HasSubstr("depth must be in [1, 8]"));
+  EXPECT_THAT(message_of([] { nn::UNet({.width = 0}); }), HasSubstr("must be positive"));
 }
 
 TEST(UNet, GradcheckTinyUNet) {
@@ -213,9 +207,9 @@ TEST(Unflatten, SplitsOneDimAndPrintsLikeTorch) {
   EXPECT_EQ(unflatten.extra_repr(), "dim=1, unflattened_size=(1, 28, 28)");
   EXPECT_EQ(nn::Unflatten(-1, {2, 3}).forward(zeros({4, 6})).shape(), (Shape{4, 2, 3}));
   EXPECT_EQ(nn::Unflatten(0, {6}).extra_repr(), "dim=0, unflattened_size=(6,)");
-  EXPECT_THAT(error_of([&] { unflatten.forward(zeros({5, 785})); }), HasSubstr("holds 784 values"));
-  EXPECT_THAT(error_of([&] { unflatten.forward(zeros({5})); }), HasSubstr("out of range"));
-  EXPECT_THAT(error_of([] { nn::Unflatten(1, {0, 3}); }), HasSubstr("positive"));
+  EXPECT_THAT(message_of([&] { unflatten.forward(zeros({5, 785})); }), HasSubstr("holds 784 values"));
+  EXPECT_THAT(message_of([&] { unflatten.forward(zeros({5})); }), HasSubstr("out of range"));
+  EXPECT_THAT(message_of([] { nn::Unflatten(1, {0, 3}); }), HasSubstr("positive"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <nabla/nn/cnn.hpp>
 
 #include "conv_golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,8 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -82,15 +85,6 @@ std::shared_ptr<nn::Module> make_module(const Json& c, bool transposed) {
     case 2: return conv_module<2>(c, transposed);
     default: return conv_module<3>(c, transposed);
   }
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -5,23 +5,18 @@
 #include <nabla/nabla.hpp>
 #include <nabla/nn/norm_all.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
 namespace {
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

@@ -3,25 +3,20 @@
 // reproducible masks, gradients through the mask, option checks, and the shape-only modules.
 #include <nabla/nabla.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <limits>
 
+using nabla::testing::message_of;
+
 using namespace nabla;
 namespace F = nabla::nn::functional;
 
 namespace {
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 }  // namespace
 

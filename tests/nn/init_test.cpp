@@ -5,12 +5,15 @@
 #include <nabla/nabla.hpp>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace init = nabla::nn::init;
@@ -54,15 +57,6 @@ void expect_uniform(const Tensor& t, double bound) {
   const double n = static_cast<double>(t.numel());
   EXPECT_NEAR(s.mean, 0.0, 5 * bound / std::sqrt(3 * n));
   EXPECT_NEAR(s.std, bound / std::sqrt(3.0), 5 * bound / std::sqrt(n) * 0.3);
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

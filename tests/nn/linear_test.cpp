@@ -5,11 +5,14 @@
 #include <nabla/nabla.hpp>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -30,15 +33,6 @@ nn::StateDict state_of(const Json& c) {
   nn::StateDict state;
   for (const auto& [key, value] : c["state"].items()) state.insert(key, golden_tensor(value));
   return state;
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

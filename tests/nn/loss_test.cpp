@@ -7,10 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <cmath>
 #include <functional>
 #include <set>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -293,15 +296,6 @@ TEST(LossModules, UsableThroughTheLossBase) {
 // ---- errors name the offending values and shapes -------------------------------------------------
 
 namespace {
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
   const std::string message = message_of(f);

@@ -2,25 +2,20 @@
 // definitions), label-set and shape checks, and that they leave autograd alone.
 #include <nabla/nn/metrics.hpp>
 
+#include "../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
 namespace {
 
 Tensor ints(const std::vector<int64_t>& v) { return tensor(v, {static_cast<int64_t>(v.size())}); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 // Scores (4, 3) whose argmax per row is 2, 0, 1, 1 (row 3 ties classes 1 and 2: the first wins).
 Tensor scores() {

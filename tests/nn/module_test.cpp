@@ -6,11 +6,14 @@
 #include <nabla/nn/container.hpp>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <sstream>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 using nabla::testing::golden;
@@ -64,15 +67,6 @@ void expect_same_state(const nn::Module& m, const nn::StateDict& expected) {
   const nn::StateDict actual = m.state_dict();
   ASSERT_EQ(actual.keys(), expected.keys());
   for (const auto& [key, t] : actual) EXPECT_EQ(t.to_vector<float>(), expected.at(key).to_vector<float>()) << key;
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -6,11 +6,14 @@
 #include <nabla/nn/norm_all.hpp>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -65,15 +68,6 @@ void expect_matches(nn::Module& module, const Tensor& weight, const Tensor& bias
     EXPECT_LT(max_relative_error(weight.grad(), golden_tensor(s["grad_weight"]), floor), tol);
     EXPECT_LT(max_relative_error(bias.grad(), golden_tensor(s["grad_bias"]), floor), tol);
   }
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

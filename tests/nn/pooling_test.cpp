@@ -7,6 +7,7 @@
 #include <nabla/nn/cnn.hpp>
 
 #include "conv_golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,8 @@
 #include <functional>
 #include <limits>
 #include <memory>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -83,15 +86,6 @@ std::pair<Tensor, Tensor> max_pool_with_indices(const Json& c, const Tensor& x) 
     case 2: return max_pool_nd<2>(c, x);
     default: return max_pool_nd<3>(c, x);
   }
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

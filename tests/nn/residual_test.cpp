@@ -5,9 +5,12 @@
 #include <nabla/nn/cnn.hpp>
 
 #include "float64_modules.hpp"
+#include "../support/message_of.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 using ::testing::HasSubstr;
@@ -18,15 +21,6 @@ std::vector<std::pair<std::string, Shape>> keys_and_shapes(const nn::Module& m) 
   std::vector<std::pair<std::string, Shape>> out;
   for (const auto& [name, t] : m.state_dict()) out.emplace_back(name, t.shape());
   return out;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 TEST(BasicBlock, IdentityShortcutKeepsTheShapeAndHasNoDownsample) {
@@ -101,10 +95,10 @@ TEST(BasicBlock, GradcheckIdentityAndProjection) {
 }
 
 TEST(BasicBlock, RejectsBadArgumentsAndInputs) {
-  EXPECT_THAT(error_of([] { nn::BasicBlock(0, 4); }), HasSubstr("must be positive"));
-  EXPECT_THAT(error_of([] { nn::BasicBlock(4, 4, 0); }), HasSubstr("stride must be positive"));
+  EXPECT_THAT(message_of([] { nn::BasicBlock(0, 4); }), HasSubstr("must be positive"));
+  EXPECT_THAT(message_of([] { nn::BasicBlock(4, 4, 0); }), HasSubstr("stride must be positive"));
   nn::BasicBlock block(4, 4);
-  EXPECT_THAT(error_of([&] { block.forward(randn({2, 3, 5, 5})); }), HasSubstr("expected input (N, 4, H, W)"));
+  EXPECT_THAT(message_of([&] { block.forward(randn({2, 3, 5, 5})); }), HasSubstr("expected input (N, 4, H, W)"));
 }
 
 TEST(Residual, AddsBodyAndShortcut) {
@@ -134,10 +128,10 @@ TEST(Residual, GradientFlowsThroughBothBranches) {
 TEST(Residual, ShapeMismatchNamesBothShapes) {
   auto body = std::make_shared<nn::Conv2d>(2, 3, 3);
   nn::Residual r(body);
-  const std::string e = error_of([&] { r.forward(randn({1, 2, 5, 5})); });
+  const std::string e = message_of([&] { r.forward(randn({1, 2, 5, 5})); });
   EXPECT_THAT(e, HasSubstr("[1, 3, 3, 3]"));
   EXPECT_THAT(e, HasSubstr("[1, 2, 5, 5]"));
-  EXPECT_THAT(error_of([] { nn::Residual(nullptr); }), HasSubstr("must not be null"));
+  EXPECT_THAT(message_of([] { nn::Residual(nullptr); }), HasSubstr("must not be null"));
 }
 
 TEST(ConcatChannels, JoinsAlongDimOneWithGradients) {
@@ -153,12 +147,12 @@ TEST(ConcatChannels, JoinsAlongDimOneWithGradients) {
 
 TEST(ConcatChannels, MismatchedBatchOrSpatialShapesAreErrors) {
   const std::string spatial =
-      error_of([] { nn::functional::concat_channels(zeros({2, 3, 8, 8}), zeros({2, 3, 7, 8})); });
+      message_of([] { nn::functional::concat_channels(zeros({2, 3, 8, 8}), zeros({2, 3, 7, 8})); });
   EXPECT_THAT(spatial, HasSubstr("[2, 3, 8, 8] and [2, 3, 7, 8]"));
   EXPECT_THAT(spatial, HasSubstr("dim 2"));
-  EXPECT_THAT(error_of([] { nn::functional::concat_channels(zeros({2, 3, 4}), zeros({1, 3, 4})); }),
+  EXPECT_THAT(message_of([] { nn::functional::concat_channels(zeros({2, 3, 4}), zeros({1, 3, 4})); }),
               HasSubstr("dim 0"));
-  EXPECT_THAT(error_of([] { nn::functional::concat_channels(zeros({2, 3, 4, 4}), zeros({2, 3, 4})); }),
+  EXPECT_THAT(message_of([] { nn::functional::concat_channels(zeros({2, 3, 4, 4}), zeros({2, 3, 4})); }),
               HasSubstr("same rank"));
 }
 

@@ -6,10 +6,13 @@
 #include <nabla/nn/norm_all.hpp>
 
 #include "../support/golden.hpp"
+#include "../support/message_of.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 namespace F = nabla::nn::functional;
@@ -33,15 +36,6 @@ nn::UpsampleOptions options_of(const Json& j) {
   o.mode = j["mode"].get<std::string>();
   if (j.contains("align_corners")) o.align_corners = j["align_corners"].get<bool>();
   return o;
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -2,25 +2,20 @@
 // where()'s gradient routing, and allclose's torch.isclose rules.
 #include <nabla/nabla.hpp>
 
+#include "../../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
 namespace {
 
 std::vector<double> values(const Tensor& t) { return t.to(float64).to_vector<double>(); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 }  // namespace
 

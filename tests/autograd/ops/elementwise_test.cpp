@@ -3,10 +3,14 @@
 // lectures' sigmoid and cross-entropy derivatives, dtype rules and scalar overloads.
 #include <nabla/nabla.hpp>
 
+#include "../../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
@@ -41,15 +45,6 @@ void expect_values(const Tensor& t, const std::vector<double>& expected, double 
       EXPECT_NEAR(got[i], expected[i], tol) << "element " << i;
     }
   }
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
 }
 
 // The broadcasting pairs every binary op is gradient-checked on.

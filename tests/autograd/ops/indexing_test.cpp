@@ -3,24 +3,19 @@
 // (bad dims, bad index values, mismatched shapes and dtypes) with the offending values named.
 #include <nabla/nabla.hpp>
 
+#include "../../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
 namespace {
 
 Tensor i64(const std::vector<int64_t>& values, const Shape& shape) { return tensor(values, shape); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 // Expects f to throw a nabla::Error whose message contains every one of `parts`.
 void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {

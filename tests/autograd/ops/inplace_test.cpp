@@ -3,25 +3,20 @@
 // on, and the version counter that catches a saved tensor modified before backward.
 #include <nabla/nabla.hpp>
 
+#include "../../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
 namespace {
 
 std::vector<double> values(const Tensor& t) { return t.to(float64).to_vector<double>(); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 uint64_t version(const Tensor& t) { return t.impl()->storage->version; }
 

@@ -4,12 +4,16 @@
 // differences; float32 sums that are accurate and independent of the thread count.
 #include <nabla/nabla.hpp>
 
+#include "../../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
@@ -19,15 +23,6 @@ using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 const double kInf = std::numeric_limits<double>::infinity();
 
 Tensor f64(const std::vector<double>& values, const Shape& shape) { return tensor(values, shape, float64); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-12) {
   const std::vector<double> got = t.to(float64).to_vector<double>();

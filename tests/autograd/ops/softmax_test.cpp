@@ -3,11 +3,15 @@
 // results for -inf rows, the fused backward by finite differences, and errors.
 #include <nabla/nabla.hpp>
 
+#include "../../support/message_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <limits>
+
+using nabla::testing::message_of;
 
 using namespace nabla;
 
@@ -16,15 +20,6 @@ namespace {
 const double kInf = std::numeric_limits<double>::infinity();
 
 Tensor f64(const std::vector<double>& values, const Shape& shape) { return tensor(values, shape, float64); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no nabla::Error thrown)";
-}
 
 void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-12) {
   const std::vector<double> got = t.to(float64).to_vector<double>();
