@@ -173,6 +173,7 @@ std::string where(const std::string& path, const Field& f, int64_t column, const
 
 std::vector<std::string> numbered_names(int64_t count) {
   std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(count));  // up to 2^20 names: no regrowth
   for (int64_t i = 0; i < count; ++i) names.push_back(std::to_string(i));
   return names;
 }

@@ -1,5 +1,5 @@
 // A fresh, empty directory per test, removed afterwards (also when the test made it read-only),
-// for tests that write files. Name: <prefix>_<pid>_<suite>_<test> under the system temp dir.
+// for tests that write files. Name: nabla_<pid>_<suite>_<test> under the system temp dir.
 //
 //   class Csv : public nabla::testing::TempDirTest {};
 //   TEST_F(Csv, Reads) { write(path("a.csv"), ...); }
@@ -20,8 +20,11 @@ class TempDirTest : public ::testing::Test {
 protected:
   void SetUp() override {
     const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("nabla_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
+    // Parameterised tests are named "Prefix/Suite" and "Test/3": flattened, so that removing the
+    // directory removes everything the test made.
+    std::string name = "nabla_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name();
+    std::replace(name.begin(), name.end(), '/', '_');
+    dir_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
