@@ -38,6 +38,7 @@ struct TrainConfig {
   double val_split = 0.1;
   int64_t early_stopping = 0;            // patience in epochs; 0: off
   std::optional<double> clip_grad_norm{};
+  double label_smoothing = 0.0;          // classification's training (and validation) loss only
   uint64_t seed = 0;
   int threads = 0;                       // 0: nabla's default
   std::string out = "runs";

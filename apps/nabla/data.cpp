@@ -143,9 +143,13 @@ data::DataLoader make_loader(std::shared_ptr<const data::Dataset> dataset, int64
   return data::DataLoader(std::move(dataset), options);
 }
 
-train::LossFn loss_for(train::Task task) {
+train::LossFn loss_for(train::Task task, double label_smoothing) {
   if (task == train::Task::Classification)
-    return [](const Tensor& output, const Tensor& target) { return nn::functional::cross_entropy(output, target); };
+    return [label_smoothing](const Tensor& output, const Tensor& target) {
+      return nn::functional::cross_entropy(output, target, {.label_smoothing = label_smoothing});
+    };
+  NABLA_CHECK(label_smoothing == 0.0, "--label-smoothing applies to classification only; this data set is a "
+              "regression task");
   return [](const Tensor& output, const Tensor& target) {
     const Tensor t = target.numel() == output.numel() ? target.reshape(output.shape()) : target;
     return nn::functional::mse_loss(output, t.to(output.dtype()));

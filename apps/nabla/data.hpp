@@ -59,7 +59,8 @@ data::DataLoader make_loader(std::shared_ptr<const data::Dataset> dataset, int64
 
 /// The training loss of a task: cross-entropy on logits, or the mean squared error (targets
 /// reshaped to the output's shape when they hold as many values, so (N) targets fit (N, 1)).
-train::LossFn loss_for(train::Task task);
+/// Cross-entropy (with label smoothing S) for classification, MSE for regression.
+train::LossFn loss_for(train::Task task, double label_smoothing = 0.0);
 
 /// The model's outputs for every example of `dataset`, in order, in eval mode without a graph.
 Tensor model_outputs(nn::Module& model, std::shared_ptr<const data::Dataset> dataset, int64_t batch_size = 512);

@@ -113,6 +113,8 @@ TrainedRun prepare(const TrainArgs& args, const CLI::App& app, json& previous) {
   NABLA_CHECK(!c.model.empty(), "--model is required (e.g. --model mlp:256,128; see docs/FORMATS.md)");
   NABLA_CHECK(!c.data.name.empty(), "--data is required (see `nabla datasets`)");
   NABLA_CHECK(!c.clip_grad_norm || *c.clip_grad_norm > 0, "--clip-grad-norm must be > 0, got ", *c.clip_grad_norm);
+  NABLA_CHECK(c.label_smoothing >= 0.0 && c.label_smoothing <= 1.0, "--label-smoothing must be in [0, 1], got ",
+              c.label_smoothing);
   NABLA_CHECK(c.early_stopping >= 0, "--early-stopping must be >= 0 epochs, got ", c.early_stopping);
   if (c.name.empty()) c.name = default_run_name(c.data.name, c.model);
   run.start_time = now_text();
@@ -185,7 +187,7 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
     // Off unless asked for: it makes every op scan its result.
     std::optional<nabla::detect_anomaly> anomaly;
     if (args.detect_anomaly) anomaly.emplace();
-    run.history = train::fit(model, loss_for(run.data.task), *optimizer, train_loader,
+    run.history = train::fit(model, loss_for(run.data.task, c.label_smoothing), *optimizer, train_loader,
                              val_loader ? &*val_loader : nullptr, options);
   } catch (...) {
     if (!c.quiet && train::stdout_is_terminal()) std::cout << std::endl;  // end the progress bar's line
@@ -228,6 +230,10 @@ Command add_train(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--early-stopping", c.early_stopping, "stop after PATIENCE epochs without a better validation loss");
   sub->add_option("--clip-grad-norm", args->clip_grad_norm, "clip the gradients' total L2 norm to X");
+  sub->add_option("--label-smoothing", c.label_smoothing,
+                  "classification: train on targets (1 - S) one-hot + S / classes (the validation loss too; "
+                  "test and eval report plain cross-entropy)")
+      ->capture_default_str();
   sub->add_option("--seed", c.seed, "seed of the data, the weights, the shuffles and dropout")->capture_default_str();
   sub->add_option("--threads", c.threads, "threads (0: nabla's default; results do not depend on it)");
   sub->add_option("--out", c.out, "directory of the runs")->capture_default_str();

@@ -45,18 +45,20 @@ std::vector<std::pair<std::string, std::string>> configuration(const TrainedRun&
           {"validation split", number_text(c.val_split)},
           {"early stopping", c.early_stopping > 0 ? "patience " + std::to_string(c.early_stopping) : "off"},
           {"clip grad norm", optional(c.clip_grad_norm)},
+          {"label smoothing", c.label_smoothing > 0 ? number_text(c.label_smoothing) : "off"},
           {"seed", std::to_string(c.seed)},
           {"run directory", run.run_dir},
           {"started", run.start_time},
           {"finished", run.end_time}};
 }
 
-// Up to 48 test images the model got wrong, in test-set order.
-std::vector<report::LabelledImage> misclassified(nn::Module& model, const RunData& data) {
+// Up to 48 test images the model got wrong, in test-set order (`test` evaluated the unshuffled test set).
+std::vector<report::LabelledImage> misclassified(const train::Evaluation& test, const RunData& data) {
   std::vector<report::LabelledImage> wrong;
-  if (data.task != train::Task::Classification || data.input_shape.size() < 2 || data.input_shape.size() > 3)
+  if (data.task != train::Task::Classification || data.input_shape.size() < 2 || data.input_shape.size() > 3 ||
+      !test.predicted.defined())
     return wrong;
-  const std::vector<int64_t> predicted = model_outputs(model, data.test).argmax(1).to_vector<int64_t>();
+  const std::vector<int64_t> predicted = test.predicted.to_vector<int64_t>();
   const std::vector<int64_t> target = data.test->targets().to_vector<int64_t>();
   for (size_t i = 0; i < predicted.size() && wrong.size() < kMaxMisclassified; ++i)
     if (predicted[i] != target[i])
@@ -96,7 +98,7 @@ int finish_run(const TrainedRun& run) {
   r.history = run.history;
   r.class_names = run.data.class_names;
   r.test = test;
-  r.misclassified = misclassified(*model, run.data);
+  r.misclassified = misclassified(test, run.data);
   r.model = model;
   r.input_shape = run.data.input_shape;
   if (run.data.input_shape == Shape{2} && run.data.task == train::Task::Classification) {

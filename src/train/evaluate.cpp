@@ -25,6 +25,7 @@ void fill_classification(Evaluation& e, const Tensor& outputs, const Tensor& tar
   e.top_k = top_k;
   e.top_k_accuracy = top_k_accuracy(outputs, targets, top_k);
   e.confusion = confusion_matrix(outputs, targets);
+  e.predicted = outputs.argmax(1);
   e.report = classification_report(e.confusion);
 }
 

@@ -169,6 +169,7 @@ TEST(Evaluate, ClassificationMatchesTheMetricsOnAllData) {
   EXPECT_EQ(e.confusion.to_vector<int64_t>(), train::confusion_matrix(logits, f.y).to_vector<int64_t>());
   // Logits rows: [2, 0.1, -1], [0, 2.1, -1], [-2, -1.9, 2], [4, 1.1, -2.5], [0.4, 1.9, -1.1].
   EXPECT_DOUBLE_EQ(e.accuracy, 4.0 / 5);
+  EXPECT_EQ(e.predicted.to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 2, 0, 1}));  // across both batches
   EXPECT_DOUBLE_EQ(e.report.macro_f1, train::classification_report(e.confusion).macro_f1);
   EXPECT_TRUE(std::isnan(e.mse));
 

@@ -90,6 +90,7 @@ struct Evaluation {
   int64_t top_k = 0;
   double top_k_accuracy = std::numeric_limits<double>::quiet_NaN();
   Tensor confusion{};  // C×C int64, rows true, columns predicted
+  Tensor predicted{};  // (N,) int64: each example's predicted class (argmax of its outputs), in loader order
   ClassReport report{};
   // regression
   double mse = std::numeric_limits<double>::quiet_NaN();

@@ -101,6 +101,24 @@ TEST_F(CliTrain, ResumeIsBitIdenticalToAnUninterruptedRun) {
   EXPECT_EQ(config["resumed"].size(), 1u);
 }
 
+TEST_F(CliTrain, LabelSmoothingChangesTrainingAndResumesWithIt) {
+  const CliResult plain = train("plain", {"--quiet"});
+  const CliResult smooth = train("smooth", {"--label-smoothing", "0.2", "--quiet"});
+  EXPECT_NE(printed_hash(smooth), printed_hash(plain));
+  const auto config = nlohmann::json::parse(read_text(path("runs/smooth/config.json")));
+  EXPECT_DOUBLE_EQ(config["label_smoothing"].get<double>(), 0.2);
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(read_text(path("runs/plain/config.json")))["label_smoothing"].get<double>(),
+                   0.0);
+  train("half", {"--label-smoothing", "0.2", "--quiet", "--epochs", "1"});
+  const CliResult resumed = run_ok({"train", "--resume", "runs/half", "--epochs", "2", "--quiet"});
+  EXPECT_EQ(printed_hash(resumed), printed_hash(smooth));
+
+  EXPECT_THAT(run_error({"train", "--data", "moons", "--label-smoothing", "1.5", "--model", "mlp:4"}).err,
+              HasSubstr("--label-smoothing must be in [0, 1], got 1.5"));
+  EXPECT_THAT(run_error({"train", "--data", "sine", "--label-smoothing", "0.1", "--model", "mlp:4"}).err,
+              HasSubstr("--label-smoothing applies to classification only"));
+}
+
 TEST_F(CliTrain, PredictionsAgreeWithEval) {
   train("p", {"--quiet"});
   const data::TrainTest tt = moons();
