@@ -23,4 +23,9 @@ Command add_summary(CLI::App& app);    // summary.cpp
 Command add_datasets(CLI::App& app);   // datasets.cpp
 Command add_gradcheck(CLI::App& app);  // gradcheck.cpp
 
+/// `--threads N` on a subcommand that runs a model (0: nabla's default). commands.cpp
+void add_threads_option(CLI::App& sub, int& threads);
+/// Sets nabla's thread count from a --threads value (0 leaves the default).
+void apply_threads(int threads);
+
 }  // namespace nabla::cli

@@ -21,6 +21,7 @@ struct EvalArgs {
   DataConfig data;
   uint64_t seed = 0;
   int64_t batch_size = 512;
+  int threads = 0;
   bool json = false;
 };
 
@@ -104,6 +105,7 @@ void print_classification(const train::Evaluation& e, const std::vector<std::str
 }
 
 int run_eval(const EvalArgs& args, const CLI::App& app) {
+  apply_threads(args.threads);
   const io::LoadedModel loaded = io::load_model(args.checkpoint);
   const json config = checkpoint_config(loaded, args.checkpoint);
   DataConfig data_config = args.data;
@@ -166,6 +168,7 @@ Command add_eval(CLI::App& app) {
   add_data_options(*sub, args->data, false);
   sub->add_option("--seed", args->seed, "seed of generated data / the CSV split (default: the checkpoint's)");
   sub->add_option("--batch-size", args->batch_size, "examples per batch")->capture_default_str();
+  add_threads_option(*sub, args->threads);
   sub->add_flag("--json", args->json, "print the metrics as one JSON object");
   return {sub, [args, sub] { return run_eval(*args, *sub); }};
 }

@@ -30,6 +30,7 @@ using nlohmann::json;
 struct PredictArgs {
   std::string checkpoint, input, output;
   int64_t batch_size = 512;
+  int threads = 0;
 };
 
 bool ends_with(std::string text, const std::string& suffix) {
@@ -133,6 +134,7 @@ void write_csv(const std::string& path, const Tensor& output, bool classificatio
 }
 
 int run_predict(const PredictArgs& args) {
+  apply_threads(args.threads);
   const bool to_csv = ends_with(args.output, ".csv");
   NABLA_CHECK(to_csv || ends_with(args.output, ".safetensors"), "--output must end in .csv or .safetensors, got '",
               args.output, "'");
@@ -175,6 +177,7 @@ Command add_predict(CLI::App& app) {
       ->required();
   sub->add_option("--output", args->output, "predictions: FILE.csv or FILE.safetensors")->required();
   sub->add_option("--batch-size", args->batch_size, "examples per batch")->capture_default_str();
+  add_threads_option(*sub, args->threads);
   return {sub, [args] { return run_predict(*args); }};
 }
 

@@ -143,8 +143,7 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
   TrainedRun run = prepare(args, app, previous);
   TrainConfig& c = run.config;
   NABLA_CHECK(c.epochs >= 1, "--epochs must be >= 1, got ", c.epochs);
-  NABLA_CHECK(c.threads >= 0, "--threads must be >= 0 (0: the default), got ", c.threads);
-  if (c.threads > 0) set_num_threads(c.threads);
+  apply_threads(c.threads);
   check_schedule(c.schedule);
   const Augment augment = parse_augment(c.augment);
   run.optimizer = describe_optimizer(c);  // checks the optimiser options before any data is loaded
@@ -235,7 +234,7 @@ Command add_train(CLI::App& app) {
                   "test and eval report plain cross-entropy)")
       ->capture_default_str();
   sub->add_option("--seed", c.seed, "seed of the data, the weights, the shuffles and dropout")->capture_default_str();
-  sub->add_option("--threads", c.threads, "threads (0: nabla's default; results do not depend on it)");
+  add_threads_option(*sub, c.threads);
   sub->add_option("--out", c.out, "directory of the runs")->capture_default_str();
   sub->add_option("--name", c.name, "run name (default: <data>-<model spec>)");
   sub->add_flag("--force", c.force, "overwrite an existing run directory");

@@ -132,12 +132,18 @@ TEST_F(CliTrain, PredictionsAgreeWithEval) {
   io::write_safetensors(path("test.safetensors"), {{"input", x}});
 
   const CliResult eval = run_ok({"eval", "--checkpoint", "runs/p/model.safetensors", "--json"});
+  EXPECT_EQ(run_ok({"eval", "--checkpoint", "runs/p/model.safetensors", "--json", "--threads", "1"}).out, eval.out);
+  EXPECT_THAT(run_error({"eval", "--checkpoint", "runs/p/model.safetensors", "--threads", "-1"}).err,
+              HasSubstr("--threads must be >= 0"));
   const auto metrics = nlohmann::json::parse(eval.out);
   const double accuracy = metrics["accuracy"];
   EXPECT_EQ(metrics["samples"], n);
 
   // CSV: one row per example, a class in range, probabilities summing to 1.
   run_ok({"predict", "--checkpoint", "runs/p/model.safetensors", "--input", "test.safetensors", "--output", "p.csv"});
+  run_ok({"predict", "--checkpoint", "runs/p/model.safetensors", "--input", "test.safetensors", "--output", "p1.csv",
+          "--threads", "1"});
+  EXPECT_EQ(read_text(path("p1.csv")), read_text(path("p.csv")));
   const std::vector<std::string> rows = csv_rows(read_text(path("p.csv")));
   ASSERT_EQ(rows.size(), static_cast<size_t>(n + 1));
   EXPECT_EQ(rows[0], "index,predicted,p_0,p_1");
