@@ -54,18 +54,19 @@ struct Tiling {
   int64_t count = 1;
 };
 
-// Narrow tiles, 16 rows or columns of C and at most 2^20 multiply-adds each: OpenBLAS (0.3.21)
+// Narrow tiles, 16 rows or columns of C and at most 10^6 multiply-adds each: OpenBLAS (0.3.21)
 // runs calls that small through its unpacked small-matrix kernels, which on 16-wide tiles are as
-// fast as one whole call on one thread and scale to two (measured on the layer shapes of the
-// MLP and LeNet-5 workloads: e.g. the MLP's first weight gradient, 256x784 with k = 64, went from
-// 270 us on 1 thread and 377 us on 2 with 64-wide column tiles to 229 and 133 us with 16-row
-// tiles). Which side to cut was measured too: columns when B is transposed (Linear's forward),
-// rows otherwise. Larger calls keep the packed kernels: up to 8 tiles along C's longer side,
+// fast as one whole call on one thread or faster, and scale to two (measured on the layer shapes
+// of the MLP, LeNet-5 and the small ResNet: e.g. the MLP's first weight gradient, 256x784 with
+// k = 64, went from 270 us on 1 thread and 377 us on 2 with 64-wide column tiles to 229 and
+// 133 us with 16-row tiles). Which side to cut was measured too: columns when B is transposed
+// (Linear's forward), rows otherwise; tiles under 2^17 multiply-adds lost to one call (a 7x7
+// convolution's weight gradient). Larger calls keep the packed kernels: up to 8 tiles along C's longer side,
 // each at least 64 wide and worth at least 2^18 multiply-adds, since re-packing the shared
 // operand for each tile would cost more than a second core gains. Depends on the shape and the
 // transposes only, never on the thread count.
 Tiling tiling(bool trans_b, int64_t m, int64_t n, int64_t k) {
-  constexpr int64_t kNarrow = 16, kMaxNarrowMacs = int64_t{1} << 20, kMinNarrowMacs = int64_t{1} << 16;
+  constexpr int64_t kNarrow = 16, kMaxNarrowMacs = 1'000'000, kMinNarrowMacs = int64_t{1} << 17;
   const bool narrow_rows = !trans_b;
   const int64_t narrow_extent = narrow_rows ? m : n, narrow_macs = kNarrow * (narrow_rows ? n : m) * k;
   if (narrow_extent >= 2 * kNarrow && narrow_macs <= kMaxNarrowMacs && narrow_macs >= kMinNarrowMacs)
