@@ -1,6 +1,7 @@
-// IDX reader and writer. The reader works on the file's bytes in memory, inflating gzip data
-// (found by its content, not the name) chunk by chunk, so a header that claims more than the
-// file holds costs no more memory than the file itself. The writer goes through zlib's gz* API.
+// IDX reader and writer. The reader streams a file (or bytes in memory), inflating gzip data
+// (found by its content, not the name) 64 KiB at a time, so a header that claims more than the
+// file holds costs no more memory than the data itself, and reading a data set holds its values
+// and little else. The writer goes through zlib's gz* API.
 #include <nabla/data/idx.hpp>
 
 #include "kernels/dispatch.hpp"
@@ -15,7 +16,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -53,20 +53,57 @@ std::string hex(uint64_t value, int digits) {
   return s;
 }
 
-// A byte source over an IDX file's bytes in memory: plain, or gzip (found by its magic 1f 8b,
-// not by the name) inflated 64 KiB at a time as the reader asks, so a header that claims more
-// than the data holds costs no more memory than the data itself. Like zlib's gzread, it reads
-// gzip members one after another, ignores anything after the last one, and reports damage
-// found anywhere in the block it inflates.
+// Where the IDX bytes come from: memory (parse_idx) or a file read 64 KiB at a time (read_idx),
+// so that reading a data set never holds its compressed file in memory beside its values.
+class Input {
+public:
+  virtual ~Input() = default;
+  virtual size_t read(char* dst, size_t n) = 0;  // fewer than n only at the end
+};
+
+class MemoryInput final : public Input {
+public:
+  explicit MemoryInput(std::string_view bytes) : bytes_(bytes) {}
+  size_t read(char* dst, size_t n) override {
+    const size_t got = std::min(n, bytes_.size() - pos_);
+    std::memcpy(dst, bytes_.data() + pos_, got);
+    pos_ += got;
+    return got;
+  }
+
+private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+class FileInput final : public Input {
+public:
+  FileInput(std::ifstream& in, const std::string& path) : in_(in), path_(path) {}
+  size_t read(char* dst, size_t n) override {
+    in_.read(dst, static_cast<std::streamsize>(n));
+    NABLA_CHECK(!in_.bad(), "read_idx: '", path_, "': cannot read (", std::strerror(errno), ")");
+    return static_cast<size_t>(in_.gcount());
+  }
+
+private:
+  std::ifstream& in_;
+  const std::string& path_;
+};
+
+// The IDX bytes of an input: plain, or gzip (found by its magic 1f 8b, not by the name) inflated
+// 64 KiB at a time as the reader asks, so a header that claims more than the data holds costs no
+// more memory than the data itself. Like zlib's gzread, it reads gzip members one after another,
+// ignores anything after the last one, and reports damage found anywhere in the block it inflates.
 class Source {
 public:
-  Source(std::string_view bytes, const std::string& name)
-      : in_(bytes), name_(name), gzipped_(bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b') {
+  Source(Input& in, const std::string& name) : in_(in), name_(name), buffer_(kBlock) {
+    have_in_ = fill(buffer_.data(), 2);  // the magic decides
+    gzipped_ = have_in_ == 2 && buffer_[0] == 0x1f && buffer_[1] == 0x8b;
     if (!gzipped_) return;
     NABLA_CHECK(inflateInit2(&stream_, 15 + 16) == Z_OK, "read_idx: '", name_, "': cannot start zlib");  // gzip only
-    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in_.data()));
-    refill();
-    block_.resize(size_t{64} << 10);
+    stream_.next_in = buffer_.data();
+    stream_.avail_in = static_cast<uInt>(have_in_);
+    block_.resize(kBlock);
   }
   ~Source() {
     if (gzipped_) inflateEnd(&stream_);
@@ -75,21 +112,21 @@ public:
   Source& operator=(const Source&) = delete;
 
   bool gzipped() const { return gzipped_; }
-  size_t size() const { return in_.size(); }
 
   // Reads up to n bytes; fewer only at the end of the data.
   size_t read(void* dst, size_t n) {
+    auto* out = static_cast<unsigned char*>(dst);
     if (!gzipped_) {
-      const size_t got = std::min(n, in_.size() - pos_);
-      std::memcpy(dst, in_.data() + pos_, got);
-      pos_ += got;
-      return got;
+      const size_t head = std::min(n, have_in_ - pos_);  // the bytes read for the magic
+      std::memcpy(out, buffer_.data() + pos_, head);
+      pos_ += head;
+      return head + (head < n ? fill(out + head, n - head) : 0);
     }
     size_t done = 0;
     while (done < n) {
       if (pos_ == have_ && !inflate_block()) break;
       const size_t got = std::min(n - done, have_ - pos_);
-      std::memcpy(static_cast<unsigned char*>(dst) + done, block_.data() + pos_, got);
+      std::memcpy(out + done, block_.data() + pos_, got);
       pos_ += got;
       done += got;
     }
@@ -97,25 +134,35 @@ public:
   }
 
 private:
-  size_t used() const { return static_cast<size_t>(reinterpret_cast<const char*>(stream_.next_in) - in_.data()); }
-  // Feeds input past zlib's 32-bit counter (inputs above 4 GiB).
-  void refill() {
-    if (stream_.avail_in == 0) stream_.avail_in = static_cast<uInt>(std::min<size_t>(in_.size() - used(), UINT_MAX));
+  static constexpr size_t kBlock = size_t{64} << 10;
+
+  size_t fill(unsigned char* dst, size_t n) { return in_.read(reinterpret_cast<char*>(dst), n); }
+
+  // Makes at least `want` compressed bytes available to zlib unless the input ends first.
+  void refill(size_t want) {
+    if (stream_.avail_in >= want) return;
+    std::memmove(buffer_.data(), stream_.next_in, stream_.avail_in);
+    stream_.next_in = buffer_.data();
+    while (stream_.avail_in < want) {
+      const size_t got = fill(buffer_.data() + stream_.avail_in, buffer_.size() - stream_.avail_in);
+      if (got == 0) break;
+      stream_.avail_in += static_cast<uInt>(got);
+    }
   }
 
   // Inflates the next block into block_; false at the end of the data.
   bool inflate_block() {
     have_ = pos_ = 0;
     while (have_ < block_.size() && !finished_) {
+      refill(1);
       stream_.next_out = block_.data() + have_;
       stream_.avail_out = static_cast<uInt>(block_.size() - have_);
       const int code = inflate(&stream_, Z_NO_FLUSH);
       have_ = block_.size() - stream_.avail_out;
-      refill();
       if (code == Z_STREAM_END) {
         // Another member if a gzip magic follows; anything else after the last one is ignored.
-        const size_t at = used();
-        if (in_.size() - at >= 2 && in_[at] == '\x1f' && in_[at + 1] == '\x8b') inflateReset(&stream_);
+        refill(2);
+        if (stream_.avail_in >= 2 && stream_.next_in[0] == 0x1f && stream_.next_in[1] == 0x8b) inflateReset(&stream_);
         else finished_ = true;
       } else if (code == Z_BUF_ERROR && stream_.avail_in == 0) {
         NABLA_FAIL("read_idx: '", name_, "': the gzip stream is truncated (zlib: unexpected end of file); ",
@@ -128,12 +175,14 @@ private:
     return have_ > 0;
   }
 
-  std::string_view in_;
+  Input& in_;
   const std::string& name_;
-  bool gzipped_;
-  size_t pos_ = 0;                    // plain: bytes read; gzip: bytes of block_ read
+  std::vector<unsigned char> buffer_;  // plain: the magic's bytes; gzip: compressed input
+  size_t have_in_ = 0;                 // plain: bytes in buffer_
+  bool gzipped_ = false;
+  size_t pos_ = 0;                     // plain: bytes of buffer_ read; gzip: bytes of block_ read
   z_stream stream_{};
-  std::vector<unsigned char> block_;  // inflated, not yet read: [pos_, have_)
+  std::vector<unsigned char> block_;   // inflated, not yet read: [pos_, have_)
   size_t have_ = 0;
   bool finished_ = false;
 };
@@ -202,14 +251,20 @@ T load_be(const unsigned char* p) {
   return value;
 }
 
-// Converts big-endian elements of `type` to nabla's dtype for it.
-Tensor convert(const std::vector<unsigned char>& raw, uint8_t type, const Shape& dims) {
-  const unsigned char* p = raw.data();
+// Converts big-endian elements of `type` to nabla's dtype for it, releasing each chunk once it
+// is converted so that the values and their raw bytes are never both held whole. Every chunk
+// but the last holds chunk_bytes, a multiple of every element size.
+Tensor convert(std::vector<std::vector<unsigned char>>&& chunks, uint8_t type, const Shape& dims) {
   auto widen = [&]<typename From, typename To>(DType dtype) {
     Tensor out = empty(dims, dtype);
     To* o = out.data_ptr<To>();
-    const int64_t n = out.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<To>(load_be<From>(p + i * static_cast<int64_t>(sizeof(From))));
+    for (std::vector<unsigned char>& chunk : chunks) {
+      const auto n = static_cast<int64_t>(chunk.size() / sizeof(From));
+      const unsigned char* p = chunk.data();
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<To>(load_be<From>(p + i * static_cast<int64_t>(sizeof(From))));
+      o += n;
+      std::vector<unsigned char>().swap(chunk);
+    }
     return out;
   };
   switch (type) {
@@ -222,27 +277,27 @@ Tensor convert(const std::vector<unsigned char>& raw, uint8_t type, const Shape&
   }
 }
 
-}  // namespace
 
-Tensor parse_idx(std::string_view bytes, const std::string& name) {
-  Source f(bytes, name);
+// The tensor of an IDX input: its header, exactly the data the header declares (read in chunks
+// of chunk_bytes, so a header that promises more than is there costs only what is there), and
+// nothing after it.
+Tensor read_from(Input& in, const std::string& name) {
+  Source f(in, name);
   const Header h = read_header(f, name);
   const int64_t expected = declared_bytes(h);
   const char* where = f.gzipped() ? " (after gzip decompression)" : "";
   NABLA_CHECK(expected >= 0, "read_idx: '", name, "': the sizes ", h.dims, " are absurd (", type_name(h.type),
               " data of that size would not fit in memory)");
-  // Read what is there, up to what the header promises, in chunks.
-  std::vector<unsigned char> raw;
-  raw.reserve(static_cast<size_t>(std::min<int64_t>(expected, static_cast<int64_t>(f.size()))));
-  while (static_cast<int64_t>(raw.size()) < expected) {
-    const size_t want = static_cast<size_t>(std::min<int64_t>(expected - static_cast<int64_t>(raw.size()), chunk_bytes));
-    const size_t old = raw.size();
-    raw.resize(old + want);
-    const size_t got = f.read(raw.data() + old, want);
-    raw.resize(old + got);
+  std::vector<std::vector<unsigned char>> chunks;
+  int64_t found = 0;
+  while (found < expected) {
+    const size_t want = static_cast<size_t>(std::min<int64_t>(expected - found, chunk_bytes));
+    std::vector<unsigned char>& chunk = chunks.emplace_back(want);
+    const size_t got = f.read(chunk.data(), want);
+    chunk.resize(got);
+    found += static_cast<int64_t>(got);
     if (got < want) break;
   }
-  const auto found = static_cast<int64_t>(raw.size());
   NABLA_CHECK(found == expected, "read_idx: '", name, "': the file is truncated: the header declares sizes ", h.dims,
               " of ", type_name(h.type), ", which is ", expected, " data bytes after the ", h.bytes,
               "-byte header, but only ", found, " follow", where);
@@ -253,7 +308,14 @@ Tensor parse_idx(std::string_view bytes, const std::string& name) {
   NABLA_CHECK(trailing == 0, "read_idx: '", name, "': ", trailing, " unexpected trailing bytes after the ", expected,
               " data bytes declared by the header (sizes ", h.dims, " of ", type_name(h.type), ")", where,
               "; expected the file to end there");
-  return convert(raw, h.type, h.dims);
+  return convert(std::move(chunks), h.type, h.dims);
+}
+
+}  // namespace
+
+Tensor parse_idx(std::string_view bytes, const std::string& name) {
+  MemoryInput in(bytes);
+  return read_from(in, name);
 }
 
 Tensor read_idx(const std::string& path) {
@@ -262,12 +324,10 @@ Tensor read_idx(const std::string& path) {
   NABLA_CHECK(std::filesystem::exists(status), "read_idx: '", path, "': no such file");
   NABLA_CHECK(!std::filesystem::is_directory(status), "read_idx: '", path,
               "' is a directory, expected an IDX file (for a data set directory use load_mnist_dir)");
-  std::ifstream in(path, std::ios::binary);
-  NABLA_CHECK(in.good(), "read_idx: '", path, "': cannot open (", std::strerror(errno), ")");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  NABLA_CHECK(!in.bad(), "read_idx: '", path, "': cannot read (", std::strerror(errno), ")");
-  return parse_idx(bytes.view(), path);
+  std::ifstream file(path, std::ios::binary);
+  NABLA_CHECK(file.good(), "read_idx: '", path, "': cannot open (", std::strerror(errno), ")");
+  FileInput in(file, path);
+  return read_from(in, path);
 }
 
 // ---- writer ----------------------------------------------------------------------------------
