@@ -14,7 +14,9 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
+#include <string>
 
 namespace nabla::kernels {
 namespace {
@@ -54,6 +56,21 @@ struct Tiling {
   int64_t count = 1;
 };
 
+// Whether OpenBLAS runs small calls through its small-matrix kernels: in 0.3.21 only its AVX-512
+// cores do. Elsewhere (Haswell and Zen kernels, e.g. on Zen 3) the narrow tiles below would go
+// through the packed kernels and ran up to 3x slower than one call (measured with
+// OPENBLAS_CORETYPE=Zen), so they are used only where the kernels exist. Fixed for the process:
+// the tiling still never depends on the thread count.
+bool has_small_matrix_kernels() {
+  static const bool has = [] {
+    const char* name = openblas_get_corename();
+    std::string core = name ? name : "";
+    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return std::tolower(c); });
+    return core == "skylakex" || core == "cooperlake" || core == "sapphirerapids";
+  }();
+  return has;
+}
+
 // Narrow tiles, 16 rows or columns of C and at most 10^6 multiply-adds each: OpenBLAS (0.3.21)
 // runs calls that small through its unpacked small-matrix kernels, which on 16-wide tiles are as
 // fast as one whole call on one thread or faster, and scale to two (measured on the layer shapes
@@ -61,19 +78,23 @@ struct Tiling {
 // k = 64, went from 270 us on 1 thread and 377 us on 2 with 64-wide column tiles to 229 and
 // 133 us with 16-row tiles). Which side to cut was measured too: columns when B is transposed
 // (Linear's forward), rows otherwise; tiles under 2^17 multiply-adds lost to one call (a 7x7
-// convolution's weight gradient). Larger calls keep the packed kernels: up to 8 tiles along C's longer side,
-// each at least 64 wide and worth at least 2^18 multiply-adds, since re-packing the shared
-// operand for each tile would cost more than a second core gains. Depends on the shape and the
-// transposes only, never on the thread count.
+// convolution's weight gradient). Other calls keep the packed kernels: up to 8 tiles of rows when
+// C has 64 rows or more, else of columns, each at least 32 wide and worth at least 2^18
+// multiply-adds, since re-packing the shared operand for each tile would cost more than a second
+// core gains. Rows, because concurrent column tiles of the packed kernels scaled badly or not at
+// all on 2 threads (the MLP's first layer on OpenBLAS's Zen kernels: 436 us with 64-wide column
+// tiles, 157 us with 32-row tiles, 291 us on one thread). Depends on the shape, the transposes
+// and the OpenBLAS core only, never on the thread count.
 Tiling tiling(bool trans_b, int64_t m, int64_t n, int64_t k) {
   constexpr int64_t kNarrow = 16, kMaxNarrowMacs = 1'000'000, kMinNarrowMacs = int64_t{1} << 17;
   const bool narrow_rows = !trans_b;
   const int64_t narrow_extent = narrow_rows ? m : n, narrow_macs = kNarrow * (narrow_rows ? n : m) * k;
-  if (narrow_extent >= 2 * kNarrow && narrow_macs <= kMaxNarrowMacs && narrow_macs >= kMinNarrowMacs)
+  if (has_small_matrix_kernels() && narrow_extent >= 2 * kNarrow && narrow_macs <= kMaxNarrowMacs &&
+      narrow_macs >= kMinNarrowMacs)
     return {narrow_rows, kNarrow, (narrow_extent + kNarrow - 1) / kNarrow};
 
-  constexpr int64_t kMaxTiles = 8, kMinWidth = 64, kMinMacs = int64_t{1} << 18, kAlign = 16;
-  const bool along_rows = m > n;
+  constexpr int64_t kMaxTiles = 8, kMinWidth = 32, kMinMacs = int64_t{1} << 18, kAlign = 16;
+  const bool along_rows = m >= 2 * kMinWidth;
   const int64_t extent = along_rows ? m : n;
   int64_t count = 1;
   while (count * 2 <= kMaxTiles && extent / (count * 2) >= kMinWidth && m * n * k / (count * 2) >= kMinMacs)

@@ -160,8 +160,8 @@ TEST(DeterministicKernels, GemmTilesDependOnTheShapeOnly) {
     bool ta, tb;
     int64_t m, n, k;
   };
-  // The first four take the packed path's tiles; the rest OpenBLAS's small-matrix kernels on 16-wide tiles
-  // (the MLP's layer shapes, and ones whose last tile is narrower).
+  // The first four take the packed path's tiles; the rest, where OpenBLAS has small-matrix kernels (its
+  // AVX-512 cores), 16-wide tiles (the MLP's layer shapes, and ones whose last tile is narrower).
   for (const Case c : {Case{false, false, 512, 300, 200}, Case{true, false, 37, 1000, 129},
                        Case{false, true, 1031, 77, 333}, Case{true, true, 250, 250, 250}, Case{false, true, 64, 256, 784},
                        Case{true, false, 256, 784, 64}, Case{false, false, 73, 81, 576}, Case{false, true, 50, 200, 300}}) {
