@@ -113,7 +113,7 @@ TrainConfig train_config_from_json(const json& j, const std::string& source) {
   c.val_split = get<double>(j, "val_split", c.val_split, source);
   c.early_stopping = get<int64_t>(j, "early_stopping", 0, source);
   c.clip_grad_norm = get_optional<double>(j, "clip_grad_norm", source);
-  c.label_smoothing = get<double>(j, "label_smoothing", 0.0, source);  // absent in runs before 0.x: none
+  c.label_smoothing = get<double>(j, "label_smoothing", 0.0, source);  // absent from runs written before the option: none
   c.seed = get<uint64_t>(j, "seed", 0, source);
   c.threads = get<int>(j, "threads", 0, source);
   c.out = get<std::string>(j, "out", c.out, source);

@@ -155,6 +155,7 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
   NABLA_CHECK(!augment.any() || run.data.input_shape.size() == 3, "--augment ", c.augment,
               " needs image data (C, H, W) per example; ", c.data.name, " examples are ",
               shape_text(run.data.input_shape, false));
+  const train::LossFn loss = loss_for(run.data.task, c.label_smoothing);  // refuses smoothing for regression
   Generator init(c.seed);
   manual_seed(c.seed);  // dropout masks
   run.built = io::build_sequential(spec, run.data.input_shape, run.data.num_outputs, &init);
@@ -186,7 +187,7 @@ int run_train(const TrainArgs& args, const CLI::App& app) {
     // Off unless asked for: it makes every op scan its result.
     std::optional<nabla::detect_anomaly> anomaly;
     if (args.detect_anomaly) anomaly.emplace();
-    run.history = train::fit(model, loss_for(run.data.task, c.label_smoothing), *optimizer, train_loader,
+    run.history = train::fit(model, loss, *optimizer, train_loader,
                              val_loader ? &*val_loader : nullptr, options);
   } catch (...) {
     if (!c.quiet && train::stdout_is_terminal()) std::cout << std::endl;  // end the progress bar's line
