@@ -16,6 +16,7 @@
 #include "kernels/reduce.hpp"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -141,81 +142,153 @@ bool columns_are_input(const ConvShape& s) {
   return true;
 }
 
-// ---- stride-1 "wide" columns ------------------------------------------------------------------
-// With stride 1 along H and W (1-D and 2-D convolutions), pad each image once into a buffer of
-// Hp x Wp per channel (Hp = oH + dH (kH - 1), Wp = oW + dW (kW - 1), zeros around the input and
-// after each plane). The taps of output (oh, ow) then sit at fixed offsets from position
-// oh * Wp + ow, so the column-matrix row of tap (c, kh, kw) is one contiguous slice of the padded
-// plane, starting at kh dH Wp + kw dW and oH * Wp long: the output computed on a grid Wp wide
-// instead of oW, whose extra columns ow >= oW are discarded (forward) or fed zero gradients
-// (backward). The columns are whole-row copies instead of oH runs of oW elements with padding
-// decisions, which is most of the cost of im2col for LeNet-sized images, at the price of
-// (Wp - oW) / oW more GEMM work (40% for LeNet's 10-wide second layer, 14% for its first).
-// Non-finite inputs may turn the discarded products into NaN in the weight gradient of filters
-// whose true gradient is already non-finite.
+// ---- "wide" columns on phase planes -----------------------------------------------------------
+// For 1-D and 2-D convolutions, split each image once into phase planes: the zero-padded image
+// (Hp = (oH - 1) sH + dH (kH - 1) + 1 rows, Wp likewise) cut by row and column remainder
+// modulo the stride, phase (ph, pw) holding padded pixels (i sH + ph, j sW + pw) in a plane of
+// Hq = ceil(Hp / sH) by Wq = ceil(Wp / sW), plus a tail after the last row. Tap (kh, kw) of
+// output (oh, ow) reads padded pixel (oh sH + kh dH, ow sW + kw dW): phase
+// (kh dH mod sH, kw dW mod sW) at position (oh + kh dH div sH, ow + kw dW div sW). So the
+// column-matrix row of tap (c, kh, kw) is one contiguous slice of a phase plane, oH * Wq long,
+// at a fixed offset: the output computed on a grid Wq wide instead of oW, whose extra columns
+// ow >= oW are discarded (forward) or fed zero gradients (backward). With stride 1 there is one
+// phase, the padded image itself. Building the planes copies each input pixel once, where
+// vol2col visits it once per tap in short runs with padding decisions; the price is
+// (Wq - oW) / oW more GEMM work (40% for LeNet's 10-wide second layer, 14% for its first, 7%
+// for a 3x3 stride-2 layer from 28 to 14). Only phases some tap reads are built (a strided 1x1
+// convolution has one). Non-finite inputs may turn the discarded products into NaN in the
+// weight gradient of filters whose true gradient is already non-finite.
 struct Wide {
-  int64_t height = 0, width = 0;  // Hp, Wp
-  int64_t plane = 0;              // per channel: Hp * Wp plus the tail read past the last row
-  int64_t length = 0;             // columns per row: oH * Wp
+  int64_t height = 0, width = 0;  // Hq, Wq
+  int64_t plane = 0;              // per channel and phase: Hq * Wq plus the tail read past the last row
+  int64_t length = 0;             // columns per row: oH * Wq
+  std::vector<std::array<int64_t, 2>> phases;  // (row, column) remainder of each phase built
+  std::vector<int64_t> tap_offsets;            // of tap kh * kW + kw: its phase's start + its slice's
 };
 
+// A depth of one on both sides, read at depth 0 (no depth padding): a 1-D or 2-D convolution.
 bool use_wide(const ConvShape& s) {
-  return s.input[0] == 1 && s.kernel[0] == 1 && s.output[0] == 1 && s.stride[1] == 1 && s.stride[2] == 1;
+  return s.input[0] == 1 && s.kernel[0] == 1 && s.output[0] == 1 && s.padding[0] == 0;
 }
 
 Wide wide_geometry(const ConvShape& s) {
   Wide w;
-  w.height = s.output[1] + s.dilation[1] * (s.kernel[1] - 1);
-  w.width = s.output[2] + s.dilation[2] * (s.kernel[2] - 1);
-  w.plane = w.height * w.width + s.dilation[2] * (s.kernel[2] - 1);
+  const int64_t sh = s.stride[1], sw = s.stride[2], dh = s.dilation[1], dw = s.dilation[2];
+  w.height = ((s.output[1] - 1) * sh + dh * (s.kernel[1] - 1) + 1 + sh - 1) / sh;
+  w.width = ((s.output[2] - 1) * sw + dw * (s.kernel[2] - 1) + 1 + sw - 1) / sw;
+  w.plane = w.height * w.width + dw * (s.kernel[2] - 1) / sw;
   w.length = s.output[1] * w.width;
+  for (int64_t kh = 0; kh < s.kernel[1]; ++kh)
+    for (int64_t kw = 0; kw < s.kernel[2]; ++kw) {
+      const std::array<int64_t, 2> phase{kh * dh % sh, kw * dw % sw};
+      const auto found = std::find(w.phases.begin(), w.phases.end(), phase);
+      const int64_t index = found - w.phases.begin();
+      if (found == w.phases.end()) w.phases.push_back(phase);
+      w.tap_offsets.push_back(index * s.in_channels * w.plane + kh * dh / sh * w.width + kw * dw / sw);
+    }
   return w;
 }
 
-// padded (in_channels, plane) from one image x (in_channels, iH, iW).
-template <typename T>
-void pad_image(const ConvShape& s, const Wide& w, const T* x, T* padded) {
-  const int64_t in_h = s.input[1], in_w = s.input[2], top = s.padding[1], left = s.padding[2];
-  const int64_t rows = std::clamp<int64_t>(w.height - top, 0, in_h), cols = std::clamp<int64_t>(w.width - left, 0, in_w);
-  for (int64_t c = 0; c < s.in_channels; ++c) {
-    T* dst = padded + c * w.plane;
-    const T* src = x + c * in_h * in_w;
-    std::fill_n(dst, w.plane, T(0));
-    for (int64_t ih = 0; ih < rows; ++ih) std::copy_n(src + ih * in_w, cols, dst + (ih + top) * w.width + left);
+// Calls f(plane, image_row, rows, cols) for each channel's plane of each phase (laid out
+// (phase, channel, plane)), the first input row its row rows.lo reads and, per row, the plane
+// entries [cols.lo, cols.hi) that read input pixels: entry j of row i reads input column
+// j * sW + pw - left of input row i * sH + ph - top. Everything else in the plane is padding.
+template <typename F>
+void for_each_phase_plane(const ConvShape& s, const Wide& w, F&& f) {
+  const int64_t in_h = s.input[1], in_w = s.input[2];
+  for (size_t p = 0; p < w.phases.size(); ++p) {
+    Range rows = valid_outputs(w.height, in_h, s.stride[1], w.phases[p][0] - s.padding[1]);
+    const Range cols = valid_outputs(w.width, in_w, s.stride[2], w.phases[p][1] - s.padding[2]);
+    if (cols.lo == cols.hi) rows.hi = rows.lo;  // no input column: the plane is all padding
+    for (int64_t c = 0; c < s.in_channels; ++c)
+      f((static_cast<int64_t>(p) * s.in_channels + c) * w.plane,
+        c * in_h * in_w + (rows.lo * s.stride[1] + w.phases[p][0] - s.padding[1]) * in_w, rows, cols,
+        cols.lo * s.stride[2] + w.phases[p][1] - s.padding[2]);
   }
 }
 
-// gx (in_channels, iH, iW) from the gradient of the padded image: the inner part of each plane.
+// The phase planes (phases, in_channels, plane) of one image x (in_channels, iH, iW).
 template <typename T>
-void unpad_image(const ConvShape& s, const Wide& w, const T* gpadded, T* gx) {
-  const int64_t in_h = s.input[1], in_w = s.input[2], top = s.padding[1], left = s.padding[2];
-  const int64_t rows = std::clamp<int64_t>(w.height - top, 0, in_h), cols = std::clamp<int64_t>(w.width - left, 0, in_w);
-  for (int64_t c = 0; c < s.in_channels; ++c) {
-    T* dst = gx + c * in_h * in_w;
-    const T* src = gpadded + c * w.plane;
-    std::fill_n(dst, in_h * in_w, T(0));  // inputs no output reads get no gradient
-    for (int64_t ih = 0; ih < rows; ++ih) std::copy_n(src + (ih + top) * w.width + left, cols, dst + ih * in_w);
-  }
+void split_phases(const ConvShape& s, const Wide& w, const T* __restrict x, T* __restrict planes) {
+  const int64_t in_w = s.input[2], sh = s.stride[1], sw = s.stride[2];
+  for_each_phase_plane(s, w, [&](int64_t plane, int64_t image_row, const Range& rows, const Range& cols, int64_t col0) {
+    T* dst = planes + plane;
+    std::fill_n(dst, w.plane, T(0));
+    for (int64_t i = rows.lo; i < rows.hi; ++i, image_row += sh * in_w) {
+      const T* src = x + image_row + col0;
+      T* row = dst + i * w.width + cols.lo;
+      const int64_t n = cols.hi - cols.lo;
+      if (sw == 1) {
+        std::copy_n(src, n, row);
+      } else {
+        for (int64_t j = 0; j < n; ++j) row[j] = src[j * sw];
+      }
+    }
+  });
+}
+
+// gx (in_channels, iH, iW) from the gradient of the phase planes: each input pixel's entry
+// (pixels no tap reads get zero).
+template <typename T>
+void merge_phases(const ConvShape& s, const Wide& w, const T* __restrict gplanes, T* __restrict gx) {
+  const int64_t in_w = s.input[2], sh = s.stride[1], sw = s.stride[2];
+  std::fill_n(gx, s.in_channels * s.input[1] * in_w, T(0));
+  for_each_phase_plane(s, w, [&](int64_t plane, int64_t image_row, const Range& rows, const Range& cols, int64_t col0) {
+    const T* src = gplanes + plane;
+    for (int64_t i = rows.lo; i < rows.hi; ++i, image_row += sh * in_w) {
+      T* dst = gx + image_row + col0;
+      const T* row = src + i * w.width + cols.lo;
+      const int64_t n = cols.hi - cols.lo;
+      if (sw == 1) {
+        std::copy_n(row, n, dst);
+      } else {
+        for (int64_t j = 0; j < n; ++j) dst[j * sw] = row[j];
+      }
+    }
+  });
 }
 
 // Calls f(row, offset) for each column-matrix row (c, kh, kw) and the offset of its slice.
 template <typename F>
 void for_each_wide_row(const ConvShape& s, const Wide& w, F&& f) {
-  int64_t row = 0;
-  for (int64_t c = 0; c < s.in_channels; ++c)
-    for (int64_t kh = 0; kh < s.kernel[1]; ++kh)
-      for (int64_t kw = 0; kw < s.kernel[2]; ++kw, ++row)
-        f(row, c * w.plane + kh * s.dilation[1] * w.width + kw * s.dilation[2]);
+  const int64_t taps = s.kernel[1] * s.kernel[2];
+  for (int64_t c = 0, row = 0; c < s.in_channels; ++c)
+    for (int64_t t = 0; t < taps; ++t, ++row) f(row, c * w.plane + w.tap_offsets[static_cast<size_t>(t)]);
+}
+
+// ---- tap GEMMs on the phase planes -------------------------------------------------------------
+// The column-matrix rows of one kernel tap over the channels of a group are slices of the phase
+// planes at one offset: a (cig, columns) matrix whose leading dimension is the plane. So a GEMM
+// can read its B operand straight from the planes, one GEMM per tap, instead of from a column
+// matrix copied out of them; the backward input GEMMs add into the planes' gradient the same
+// way. That saves writing and re-reading the K x columns column matrix and, backward, adding its
+// rows back: per image 25-45% faster for ResNet's 3x3 layers of 16 to 64 channels (one core,
+// OpenBLAS 0.3.21). With few input channels per group the many thin GEMMs lose to one (LeNet's
+// 6-channel layer: 20% slower), hence the floor.
+constexpr int64_t kTapMinChannels = 8;
+
+// The weight regrouped for tap GEMMs: (groups, taps, cog, cig), so each tap's (cog, cig) matrix
+// is contiguous; taps = kH * kW (the depth is 1 on this path).
+template <typename T>
+std::vector<T> weight_by_tap(const ConvShape& s, const T* w) {
+  const int64_t cig = s.in_channels / s.groups, cog = s.out_channels / s.groups, taps = s.kernel_volume();
+  std::vector<T> by_tap(static_cast<size_t>(s.out_channels * cig * taps));
+  for (int64_t grp = 0; grp < s.groups; ++grp)
+    for (int64_t o = 0; o < cog; ++o)
+      for (int64_t c = 0; c < cig; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          by_tap[static_cast<size_t>(((grp * taps + t) * cog + o) * cig + c)] = w[((grp * cog + o) * cig + c) * taps + t];
+  return by_tap;
 }
 
 // ---- the column matrix of one image, either way -------------------------------------------------
 
 // Per-image GEMM sizes: col is (in_channels * kernel volume, columns), group g's rows
 // [g K, (g+1) K); columns = L, or the wide length. Leading dimensions are at least 1, as BLAS
-// requires even when a size is 0.
+// requires even when a size is 0. `taps`: wide columns read by tap GEMMs, never copied out.
 struct Gemms {
   int64_t cig, cog, K, L, columns, x_size, y_size;
-  bool wide;
+  bool wide, taps;
   Wide w;
   int64_t ld_k() const { return std::max<int64_t>(K, 1); }
   int64_t ld_c() const { return std::max<int64_t>(columns, 1); }
@@ -230,21 +303,22 @@ Gemms gemms(const ConvShape& s) {
   g.x_size = s.in_channels * s.input_volume();
   g.y_size = s.out_channels * g.L;
   g.wide = use_wide(s) && !columns_are_input(s);
+  g.taps = g.wide && g.cig >= kTapMinChannels;
   g.w = g.wide ? wide_geometry(s) : Wide{};
   g.columns = g.wide ? g.w.length : g.L;
   return g;
 }
 
 // Scratch of one thread's chunk of images, allocated once and reused for each image: the
-// column matrix (none when it is the image itself), and for wide columns the padded image and
-// an output-sized (out_channels, columns) matrix.
+// column matrix (none when it is the image itself or tap GEMMs read the phase planes), and for
+// wide columns the phase planes and an output-sized (out_channels, columns) matrix.
 template <typename T>
 struct Scratch {
-  std::vector<T> col, padded, out;
+  std::vector<T> col, planes, out;
   Scratch(const ConvShape& s, const Gemms& g) {
-    if (!columns_are_input(s)) col.resize(static_cast<size_t>(s.in_channels * s.kernel_volume() * g.columns));
+    if (!columns_are_input(s) && !g.taps) col.resize(static_cast<size_t>(s.in_channels * s.kernel_volume() * g.columns));
     if (g.wide) {
-      padded.resize(static_cast<size_t>(s.in_channels * g.w.plane));
+      planes.resize(static_cast<size_t>(static_cast<int64_t>(g.w.phases.size()) * s.in_channels * g.w.plane));
       out.resize(static_cast<size_t>(s.out_channels * g.columns));
     }
   }
@@ -260,10 +334,10 @@ const T* columns_of(const ConvShape& s, const Gemms& g, const T* x, int64_t n, S
     vol2col(s, image, col);
     return col;
   }
-  pad_image(s, g.w, image, scratch.padded.data());
-  const T* padded = scratch.padded.data();
+  split_phases(s, g.w, image, scratch.planes.data());
+  const T* planes = scratch.planes.data();
   for_each_wide_row(s, g.w, [&](int64_t row, int64_t offset) {
-    std::copy_n(padded + offset, g.columns, col + row * g.columns);
+    std::copy_n(planes + offset, g.columns, col + row * g.columns);
   });
   return col;
 }
@@ -324,15 +398,26 @@ void conv_backward_weight_reference(const ConvShape& s, const T* x, const T* gy,
 template <typename T>
 void conv_forward(const ConvShape& s, const T* x, const T* w, const T* b, T* y) {
   const Gemms g = gemms(s);
+  const std::vector<T> by_tap = g.taps ? weight_by_tap(s, w) : std::vector<T>();
+  const int64_t taps = s.kernel_volume();
   parallel_for(0, s.batch, 1, [&](int64_t first, int64_t last) {
     Scratch<T> scratch(s, g);
     for (int64_t n = first; n < last; ++n) {
-      const T* col = columns_of(s, g, x, n, scratch);
       T* yn = y + n * g.y_size;
       T* out = g.wide ? scratch.out.data() : yn;
-      for (int64_t grp = 0; grp < s.groups; ++grp)
-        gemm(false, false, g.cog, g.columns, g.K, T(1), w + grp * g.cog * g.K, g.ld_k(), col + grp * g.K * g.columns,
-             g.ld_c(), T(0), out + grp * g.cog * g.columns, g.ld_c());
+      if (g.taps) {  // out_g = sum over taps t of w_g,t (plane slice of tap t)
+        split_phases(s, g.w, x + n * g.x_size, scratch.planes.data());
+        for (int64_t grp = 0; grp < s.groups; ++grp)
+          for (int64_t t = 0; t < taps; ++t)
+            gemm(false, false, g.cog, g.columns, g.cig, T(1), by_tap.data() + (grp * taps + t) * g.cog * g.cig, g.cig,
+                 scratch.planes.data() + grp * g.cig * g.w.plane + g.w.tap_offsets[static_cast<size_t>(t)], g.w.plane,
+                 t == 0 ? T(0) : T(1), out + grp * g.cog * g.columns, g.ld_c());
+      } else {
+        const T* col = columns_of(s, g, x, n, scratch);
+        for (int64_t grp = 0; grp < s.groups; ++grp)
+          gemm(false, false, g.cog, g.columns, g.K, T(1), w + grp * g.cog * g.K, g.ld_k(),
+               col + grp * g.K * g.columns, g.ld_c(), T(0), out + grp * g.cog * g.columns, g.ld_c());
+      }
       if (g.wide) {  // keep the first oW of every Wp columns
         const int64_t out_h = s.output[1], out_w = s.output[2];
         for (int64_t o = 0; o < s.out_channels; ++o)
@@ -347,25 +432,38 @@ void conv_forward(const ConvShape& s, const T* x, const T* w, const T* b, T* y) 
 template <typename T>
 void conv_backward_input(const ConvShape& s, const T* gy, const T* w, T* gx) {
   const Gemms g = gemms(s);
+  const std::vector<T> by_tap = g.taps ? weight_by_tap(s, w) : std::vector<T>();
+  const int64_t taps = s.kernel_volume();
   parallel_for(0, s.batch, 1, [&](int64_t first, int64_t last) {
     Scratch<T> scratch(s, g);
     for (int64_t n = first; n < last; ++n) {
       T* gxn = gx + n * g.x_size;
       const T* gyn = output_grad_of(s, g, gy, n, scratch);
+      if (g.taps) {  // the plane slice of tap t += w_g,t^T gy_g, taps in order
+        T* gplanes = scratch.planes.data();
+        std::fill(scratch.planes.begin(), scratch.planes.end(), T(0));
+        for (int64_t grp = 0; grp < s.groups; ++grp)
+          for (int64_t t = 0; t < taps; ++t)
+            gemm(true, false, g.cig, g.columns, g.cog, T(1), by_tap.data() + (grp * taps + t) * g.cog * g.cig, g.cig,
+                 gyn + grp * g.cog * g.columns, g.ld_c(), T(1),
+                 gplanes + grp * g.cig * g.w.plane + g.w.tap_offsets[static_cast<size_t>(t)], g.w.plane);
+        merge_phases(s, g.w, gplanes, gxn);
+        continue;
+      }
       T* col = scratch.col.empty() ? gxn : scratch.col.data();  // 1x1 kernels: the columns are gx_n
       for (int64_t grp = 0; grp < s.groups; ++grp)
         gemm(true, false, g.K, g.columns, g.cog, T(1), w + grp * g.cog * g.K, g.ld_k(), gyn + grp * g.cog * g.columns,
              g.ld_c(), T(0), col + grp * g.K * g.columns, g.ld_c());
       if (g.wide) {
-        // Each row adds back onto its slice of the padded image (its extra columns hold zeros).
-        T* gpadded = scratch.padded.data();
-        std::fill(scratch.padded.begin(), scratch.padded.end(), T(0));
+        // Each row adds back onto its slice of the phase planes (its extra columns hold zeros).
+        T* gplanes = scratch.planes.data();
+        std::fill(scratch.planes.begin(), scratch.planes.end(), T(0));
         for_each_wide_row(s, g.w, [&](int64_t row, int64_t offset) {
           const T* from = col + row * g.columns;
-          T* to = gpadded + offset;
+          T* to = gplanes + offset;
           for (int64_t j = 0; j < g.columns; ++j) to[j] += from[j];
         });
-        unpad_image(s, g.w, gpadded, gxn);
+        merge_phases(s, g.w, gplanes, gxn);
       } else if (!scratch.col.empty()) {
         std::fill_n(gxn, g.x_size, T(0));
         col2vol(s, col, gxn);
@@ -377,28 +475,56 @@ void conv_backward_input(const ConvShape& s, const T* gy, const T* w, T* gx) {
 template <typename T>
 void conv_backward_weight(const ConvShape& s, const T* x, const T* gy, T* gw) {
   const Gemms g = gemms(s);
-  const int64_t weight_size = s.out_channels * g.K;
+  const int64_t weight_size = s.out_channels * g.K, taps = s.kernel_volume();
   if (s.batch == 0) {
     std::fill_n(gw, weight_size, T(0));
     return;
   }
-  // Block 0 sums into gw, block b > 0 into partial[b - 1]; each block runs its images in order.
+  // Each block of images sums into its own buffer, running its images in order: block 0 into gw
+  // (column GEMMs) or, for tap GEMMs, every block into partial[b] laid out as weight_by_tap's.
   const int64_t blocks = weight_grad_blocks(s.batch, weight_size);
-  std::vector<T> partial(static_cast<size_t>((blocks - 1) * weight_size));
+  std::vector<T> partial(static_cast<size_t>((g.taps ? blocks : blocks - 1) * weight_size));
   parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
     Scratch<T> scratch(s, g);
     for (int64_t blk = first; blk < last; ++blk) {
-      T* acc = blk == 0 ? gw : partial.data() + (blk - 1) * weight_size;
+      T* acc = g.taps ? partial.data() + blk * weight_size
+                      : blk == 0 ? gw : partial.data() + (blk - 1) * weight_size;
       const int64_t n0 = s.batch * blk / blocks, n1 = s.batch * (blk + 1) / blocks;
       for (int64_t n = n0; n < n1; ++n) {
-        const T* col = columns_of(s, g, x, n, scratch);
         const T* gyn = output_grad_of(s, g, gy, n, scratch);
+        const T beta = n == n0 ? T(0) : T(1);
+        if (g.taps) {  // gw_g,t += gy_g (plane slice of tap t)^T
+          split_phases(s, g.w, x + n * g.x_size, scratch.planes.data());
+          for (int64_t grp = 0; grp < s.groups; ++grp)
+            for (int64_t t = 0; t < taps; ++t)
+              gemm(false, true, g.cog, g.cig, g.columns, T(1), gyn + grp * g.cog * g.columns, g.ld_c(),
+                   scratch.planes.data() + grp * g.cig * g.w.plane + g.w.tap_offsets[static_cast<size_t>(t)], g.w.plane, beta,
+                   acc + (grp * taps + t) * g.cog * g.cig, g.cig);
+          continue;
+        }
+        const T* col = columns_of(s, g, x, n, scratch);
         for (int64_t grp = 0; grp < s.groups; ++grp)
           gemm(false, true, g.cog, g.K, g.columns, T(1), gyn + grp * g.cog * g.columns, g.ld_c(),
-               col + grp * g.K * g.columns, g.ld_c(), n == n0 ? T(0) : T(1), acc + grp * g.cog * g.K, g.ld_k());
+               col + grp * g.K * g.columns, g.ld_c(), beta, acc + grp * g.cog * g.K, g.ld_k());
       }
     }
   });
+  if (g.taps) {
+    // gw (groups, cog, cig, taps) = ((block 0 + block 1) + block 2) + ..., back from tap order.
+    parallel_for(0, s.groups * g.cog, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t row = lo; row < hi; ++row) {
+        const int64_t grp = row / g.cog, o = row % g.cog;
+        for (int64_t c = 0; c < g.cig; ++c)
+          for (int64_t t = 0; t < taps; ++t) {
+            const int64_t from = ((grp * taps + t) * g.cog + o) * g.cig + c;
+            T sum = partial[static_cast<size_t>(from)];
+            for (int64_t blk = 1; blk < blocks; ++blk) sum += partial[static_cast<size_t>(blk * weight_size + from)];
+            gw[(row * g.cig + c) * taps + t] = sum;
+          }
+      }
+    });
+    return;
+  }
   // gw = ((block 0 + block 1) + block 2) + ..., element by element.
   parallel_for(0, weight_size, 1 << 14, [&](int64_t lo, int64_t hi) {
     for (int64_t blk = 1; blk < blocks; ++blk) {

@@ -166,8 +166,35 @@ TEST(ConvFast, MatchesReferenceOnRandomShapesFloat32) {
     for (int trial = 0; trial < 150; ++trial) check_fast_against_reference<float>(random_shape(rng, dims), rng);
 }
 
+// Random 1-D and 2-D geometries with at least 8 input channels per group: the fast paths' tap
+// GEMMs, which read the phase planes of the padded image instead of a column matrix.
+ConvShape random_tap_shape(std::mt19937& rng, int dims) {
+  ConvShape s = random_shape(rng, dims);
+  auto r = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  s.groups = r(1, 2);
+  s.in_channels = s.groups * r(8, 10);
+  s.out_channels = s.groups * r(1, 5);
+  for (int i = 3 - dims; i < 3; ++i) {
+    const int64_t extent = s.dilation[i] * (s.kernel[i] - 1) + 1;
+    const int64_t formula = (s.input[i] + 2 * s.padding[i] - extent) / s.stride[i] + 1;
+    s.output[i] = std::max<int64_t>(1, formula + (r(0, 3) == 0 ? r(-1, 1) : 0));
+  }
+  return s;
+}
+
+TEST(ConvFast, TapGemmsMatchReferenceOnRandomShapes) {
+  std::mt19937 rng(3);
+  for (int dims = 1; dims <= 2; ++dims)
+    for (int trial = 0; trial < 60; ++trial) {
+      const ConvShape s = random_tap_shape(rng, dims);
+      check_fast_against_reference<double>(s, rng);
+      check_fast_against_reference<float>(s, rng);
+    }
+}
+
 // Named geometries the random ones may miss: pointwise (the columns are the input itself),
-// depthwise, a kernel covering the whole input, stride over kernel, empty batch, many images.
+// depthwise, a kernel covering the whole input, stride over kernel, empty batch, many images,
+// depth padding around a depth-1 input, a strided 3x3 on tap GEMMs.
 std::vector<ConvShape> special_shapes() {
   std::vector<ConvShape> shapes;
   ConvShape s;
@@ -201,6 +228,18 @@ std::vector<ConvShape> special_shapes() {
   shapes.push_back(s);  // no images
   s.batch = 21;
   shapes.push_back(s);  // more images than weight-gradient blocks
+  s = ConvShape{};
+  s.batch = 2;
+  s.in_channels = 9;
+  s.out_channels = 3;
+  s.input = s.output = {1, 4, 5};
+  s.kernel = {1, 3, 3};
+  s.padding = {1, 1, 1};
+  shapes.push_back(s);  // depth 1 read only at depth -1, all padding: no output reads the input
+  s.stride = {1, 2, 2};
+  s.padding = {0, 1, 1};
+  s.output = {1, 2, 3};
+  shapes.push_back(s);  // stride 2, 3x3: four phase planes read by tap GEMMs
   return shapes;
 }
 
@@ -235,6 +274,17 @@ TEST(ConvFast, ResultsAreBitIdenticalForAnyThreadCount) {
   s.input = s.output = {1, 34, 34};
   s.kernel = {1, 3, 3};
   s.padding = {0, 1, 1};
+  shapes.push_back(s);
+  s = ConvShape{};  // tap GEMMs: grouped, dilated, 11 images (more than the weight-gradient blocks)
+  s.batch = 11;
+  s.in_channels = 16;
+  s.out_channels = 6;
+  s.groups = 2;
+  s.input = {1, 9, 12};
+  s.output = {1, 7, 12};
+  s.kernel = {1, 3, 3};
+  s.padding = {0, 1, 2};
+  s.dilation = {1, 2, 2};
   shapes.push_back(s);
   s = ConvShape{};  // 3-D, grouped, strided, 5 images
   s.batch = 5;
