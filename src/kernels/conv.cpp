@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -52,6 +53,22 @@ void for_each_product(const ConvShape& s, F&& f) {
                   }
             }
           }
+}
+
+// ---- short rows -------------------------------------------------------------------------------
+
+// dst[0, n) = src[0, n) for the short rows of image planes (7 to 30 floats here): a memmove
+// call per row cost more than the copying (3% of a ResNet training step). Fixed-size 32-byte
+// memcpys compile to vector moves; the last one overlaps the one before it.
+template <typename T>
+inline void copy_row(const T* __restrict src, int64_t n, T* __restrict dst) {
+  constexpr int64_t kVector = 32 / sizeof(T);
+  if (n < kVector) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+    return;
+  }
+  for (int64_t i = 0; i + kVector < n; i += kVector) std::memcpy(dst + i, src + i, 32);
+  std::memcpy(dst + n - kVector, src + n - kVector, 32);
 }
 
 // ---- vol2col / col2vol ------------------------------------------------------------------------
@@ -219,7 +236,7 @@ void split_phases(const ConvShape& s, const Wide& w, const T* __restrict x, T* _
       T* row = dst + i * w.width + cols.lo;
       const int64_t n = cols.hi - cols.lo;
       if (sw == 1) {
-        std::copy_n(src, n, row);
+        copy_row(src, n, row);
       } else {
         for (int64_t j = 0; j < n; ++j) row[j] = src[j * sw];
       }
@@ -240,7 +257,7 @@ void merge_phases(const ConvShape& s, const Wide& w, const T* __restrict gplanes
       const T* row = src + i * w.width + cols.lo;
       const int64_t n = cols.hi - cols.lo;
       if (sw == 1) {
-        std::copy_n(row, n, dst);
+        copy_row(row, n, dst);
       } else {
         for (int64_t j = 0; j < n; ++j) dst[j * sw] = row[j];
       }
@@ -353,8 +370,8 @@ const T* output_grad_of(const ConvShape& s, const Gemms& g, const T* gy, int64_t
   for (int64_t o = 0; o < s.out_channels; ++o)
     for (int64_t oh = 0; oh < out_h; ++oh) {
       T* dst = out + o * g.columns + oh * g.w.width;
-      std::copy_n(gyn + (o * out_h + oh) * out_w, out_w, dst);
-      std::fill(dst + out_w, dst + g.w.width, T(0));
+      copy_row(gyn + (o * out_h + oh) * out_w, out_w, dst);
+      for (int64_t j = out_w; j < g.w.width; ++j) dst[j] = T(0);
     }
   return out;
 }
@@ -422,7 +439,7 @@ void conv_forward(const ConvShape& s, const T* x, const T* w, const T* b, T* y) 
         const int64_t out_h = s.output[1], out_w = s.output[2];
         for (int64_t o = 0; o < s.out_channels; ++o)
           for (int64_t oh = 0; oh < out_h; ++oh)
-            std::copy_n(out + o * g.columns + oh * g.w.width, out_w, yn + (o * out_h + oh) * out_w);
+            copy_row(out + o * g.columns + oh * g.w.width, out_w, yn + (o * out_h + oh) * out_w);
       }
       if (b) add_channel_bias(1, s.out_channels, g.L, b, yn);
     }

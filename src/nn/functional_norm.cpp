@@ -64,23 +64,35 @@ struct ShiftedSums {
   double sum_sq() const { return combine(b) + tb; }
 };
 
-// sum(g) and sum(g * (x - center)) over contiguous runs of g and x, accumulated as above.
+// The gradient reaching batch norm's output at i: g, or with a ReLU fused after it (y its output)
+// g where y > 0 and 0 elsewhere, as the separate ReLU's backward gives it (relu'(0) = 0).
+template <bool Relu, typename T>
+inline T output_grad(const T* g, const T* y, int64_t i) {
+  if constexpr (Relu) {
+    return y[i] <= T(0) ? T(0) : g[i];
+  } else {
+    return g[i];
+  }
+}
+
+// sum(g) and sum(g * (x - center)) over contiguous runs of g and x (g through output_grad),
+// accumulated as above.
 struct GradSums {
   double a[8] = {}, b[8] = {}, ta = 0, tb = 0;
 
-  template <typename T>
-  void add(const T* g, const T* x, int64_t n, double center) {
+  template <bool Relu = false, typename T>
+  void add(const T* g, const T* y, const T* x, int64_t n, double center) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
 #pragma GCC unroll 1
       for (int l = 0; l < 8; ++l) {
-        const double gv = static_cast<double>(g[i + l]);
+        const double gv = static_cast<double>(output_grad<Relu>(g, y, i + l));
         a[l] += gv;
         b[l] += gv * (static_cast<double>(x[i + l]) - center);
       }
     }
     for (; i < n; ++i) {
-      const double gv = static_cast<double>(g[i]);
+      const double gv = static_cast<double>(output_grad<Relu>(g, y, i));
       ta += gv;
       tb += gv * (static_cast<double>(x[i]) - center);
     }
@@ -105,24 +117,29 @@ void channel_moments(const T* x, int64_t N, int64_t C, int64_t L, double* mean, 
   });
 }
 
-// g and x are (N, C, L). sum_g[c] = sum(g), sum_gx[c] = sum(g * (x - center[c])) over channel c.
-template <typename T>
-void channel_grad_sums(const T* g, const T* x, int64_t N, int64_t C, int64_t L, const double* center,
+// g and x are (N, C, L). sum_g[c] = sum(g), sum_gx[c] = sum(g * (x - center[c])) over channel c,
+// g through output_grad (y: the fused ReLU's output, with Relu).
+template <bool Relu, typename T>
+void channel_grad_sums(const T* g, const T* y, const T* x, int64_t N, int64_t C, int64_t L, const double* center,
                        double* sum_g, double* sum_gx) {
   kernels::parallel_for(0, C, grain_for(2 * N * L), [&](int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; ++c) {
       GradSums sums;
-      for (int64_t n = 0; n < N; ++n) sums.add(g + (n * C + c) * L, x + (n * C + c) * L, L, center[c]);
+      for (int64_t n = 0; n < N; ++n) {
+        const int64_t at = (n * C + c) * L;
+        sums.add<Relu>(g + at, Relu ? y + at : nullptr, x + at, L, center[c]);
+      }
       sum_g[c] = sums.sum_g();
       sum_gx[c] = sums.sum_gx();
     }
   });
 }
 
-// x, y are (N, C, L): y = (x - mean[c]) * scale[c] + shift[c], in parallel over the N * C planes.
+// x, y are (N, C, L): y = (x - mean[c]) * scale[c] + shift[c], then max(y, 0) with a fused ReLU
+// (`v < 0 ? 0 : v`, as Tensor::relu), in parallel over the N * C planes.
 template <typename T>
 void normalize_channels(const T* x, int64_t N, int64_t C, int64_t L, const T* mean, const T* scale, const T* shift,
-                        T* y) {
+                        bool relu, T* y) {
   kernels::parallel_for(0, N * C, grain_for(L), [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       const int64_t c = p % C;
@@ -130,23 +147,26 @@ void normalize_channels(const T* x, int64_t N, int64_t C, int64_t L, const T* me
       const T* xp = x + p * L;
       T* yp = y + p * L;
       for (int64_t l = 0; l < L; ++l) yp[l] = (xp[l] - m) * a + b;
+      if (relu)
+        for (int64_t l = 0; l < L; ++l) yp[l] = yp[l] < T(0) ? T(0) : yp[l];
     }
   });
 }
 
 // g, x, dx are (N, C, L): dx = ((g - mg[c]) - (x - mean[c]) * k[c]) * a[c] (the batch-norm input
-// gradient; k = mg = 0 gives the eval-mode g * a).
-template <typename T>
-void channel_input_grad(const T* g, const T* x, int64_t N, int64_t C, int64_t L, const T* mean, const T* mg,
-                        const T* k, const T* a, T* dx) {
+// gradient; k = mg = 0 gives the eval-mode g * a), g through output_grad.
+template <bool Relu, typename T>
+void channel_input_grad(const T* g, const T* y, const T* x, int64_t N, int64_t C, int64_t L, const T* mean,
+                        const T* mg, const T* k, const T* a, T* dx) {
   kernels::parallel_for(0, N * C, grain_for(2 * L), [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       const int64_t c = p % C;
       const T m = mean[c], gm = mg[c], kc = k[c], ac = a[c];
       const T* gp = g + p * L;
+      const T* yp = Relu ? y + p * L : nullptr;
       const T* xp = x + p * L;
       T* dp = dx + p * L;
-      for (int64_t l = 0; l < L; ++l) dp[l] = ((gp[l] - gm) - (xp[l] - m) * kc) * ac;
+      for (int64_t l = 0; l < L; ++l) dp[l] = ((output_grad<Relu>(gp, yp, l) - gm) - (xp[l] - m) * kc) * ac;
     }
   });
 }
@@ -201,7 +221,7 @@ void rows_input_grad(const T* g, const T* x, int64_t R, int64_t D, const double*
         xhat[j] = (xr[j] - m) * s;
       }
       GradSums sums;
-      sums.add(h.data(), xhat.data(), D, 0.0);
+      sums.add(h.data(), static_cast<const T*>(nullptr), xhat.data(), D, 0.0);
       const T mh = static_cast<T>(sums.sum_g() / static_cast<double>(D));
       const T mhx = static_cast<T>(sums.sum_gx() / static_cast<double>(D));
       T* dr = dx + r * D;
@@ -260,8 +280,11 @@ std::vector<double> values_or(const Tensor& t, int64_t n, double fill) {
 
 // ---- batch_norm ---------------------------------------------------------------------------------
 
-Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, double momentum, double eps) {
+namespace {
+
+// batch_norm, followed by a ReLU in the same passes over the data when `relu`.
+Tensor batch_norm_op(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                     const Tensor& bias, bool training, double momentum, double eps, bool relu) {
   detail::check_defined("batch_norm", input);
   NABLA_CHECK(is_floating(input.dtype()), "batch_norm: expected a floating-point input, got ", input.dtype());
   NABLA_CHECK(input.ndim() >= 2, "batch_norm: expected input of shape (N, C, *) with at least 2 dims, got shape ",
@@ -307,24 +330,36 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     Stats scale(static_cast<size_t>(C));
     for (size_t c = 0; c < scale.size(); ++c) scale[c] = w[c] * invstd[c];
     const std::vector<T> mt = cast<T>(mean), at = cast<T>(scale), bt = cast<T>(b);
-    normalize_channels(x.data_ptr<T>(), N, C, L, mt.data(), at.data(), bt.data(), y.data_ptr<T>());
+    normalize_channels(x.data_ptr<T>(), N, C, L, mt.data(), at.data(), bt.data(), relu, y.data_ptr<T>());
   });
 
   if (!autograd::needs_grad({input, weight, bias})) return y;
+  // With the ReLU fused, the backward masks the incoming gradient by the output, as ReLU's does.
+  const SavedTensor saved_y = relu ? SavedTensor(y) : SavedTensor();
   const bool need_x = input.requires_grad(), need_w = weight.defined() && weight.requires_grad(),
              need_b = bias.defined() && bias.requires_grad();
   return autograd::record(
-      "NativeBatchNormBackward", y, {input, weight, bias},
-      [sx = SavedTensor(x), mean, invstd, w, training, N, C, L, need_x, need_w, need_b](const Tensor& g) -> TensorList {
+      relu ? "NativeBatchNormReluBackward" : "NativeBatchNormBackward", y, {input, weight, bias},
+      [sx = SavedTensor(x), saved_y, mean, invstd, w, training, N, C, L, need_x, need_w, need_b](const Tensor& g)
+          -> TensorList {
         const Tensor gc = g.contiguous();
         const Tensor& xs = sx.get();
+        const Tensor ys = saved_y.defined() ? saved_y.get() : Tensor();
         const double count = static_cast<double>(N * L);
         Tensor gx, gw, gb;
         kernels::dispatch_floating(gc.dtype(), "batch_norm backward", [&]<typename T>() {
           // Training needs both sums for the input gradient; eval only for weight and bias.
           Stats sum_g(static_cast<size_t>(C)), sum_gx(static_cast<size_t>(C));
-          if (training || need_w || need_b)
-            channel_grad_sums(gc.data_ptr<T>(), xs.data_ptr<T>(), N, C, L, mean.data(), sum_g.data(), sum_gx.data());
+          const T* y = ys.defined() ? ys.data_ptr<T>() : nullptr;
+          if (training || need_w || need_b) {
+            if (y) {
+              channel_grad_sums<true>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mean.data(), sum_g.data(),
+                                      sum_gx.data());
+            } else {
+              channel_grad_sums<false>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mean.data(), sum_g.data(),
+                                       sum_gx.data());
+            }
+          }
           if (need_w) {
             Stats dw(static_cast<size_t>(C));
             for (size_t c = 0; c < dw.size(); ++c) dw[c] = sum_gx[c] * invstd[c];  // sum(g * x_hat)
@@ -344,11 +379,28 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
           }
           const std::vector<T> mt = cast<T>(mean), mgt = cast<T>(mg), kt = cast<T>(k), at = cast<T>(a);
           gx = empty(xs.shape(), xs.dtype());
-          channel_input_grad(gc.data_ptr<T>(), xs.data_ptr<T>(), N, C, L, mt.data(), mgt.data(), kt.data(), at.data(),
-                             gx.data_ptr<T>());
+          if (y) {
+            channel_input_grad<true>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mt.data(), mgt.data(), kt.data(),
+                                     at.data(), gx.data_ptr<T>());
+          } else {
+            channel_input_grad<false>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mt.data(), mgt.data(), kt.data(),
+                                      at.data(), gx.data_ptr<T>());
+          }
         });
         return {gx, gw, gb};
       });
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  return batch_norm_op(input, running_mean, running_var, weight, bias, training, momentum, eps, /*relu=*/false);
+}
+
+Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {
+  return batch_norm_op(input, running_mean, running_var, weight, bias, training, momentum, eps, /*relu=*/true);
 }
 
 // ---- layer_norm ---------------------------------------------------------------------------------

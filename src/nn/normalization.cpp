@@ -55,7 +55,11 @@ void BatchNorm::reset_parameters() {
   bias.zero_();
 }
 
-Tensor BatchNorm::forward(const Tensor& input) {
+Tensor BatchNorm::forward(const Tensor& input) { return run(input, /*relu=*/false); }
+
+Tensor BatchNorm::forward_relu(const Tensor& input) { return run(input, /*relu=*/true); }
+
+Tensor BatchNorm::run(const Tensor& input, bool relu) {
   detail::check_defined(name_.c_str(), input);
   if (std::find(ranks_.begin(), ranks_.end(), input.ndim()) == ranks_.end()) {
     std::string expected;  // "2-D or 3-D"
@@ -76,8 +80,9 @@ Tensor BatchNorm::forward(const Tensor& input) {
   }
   const bool use_batch_stats = is_training() || !track_running_stats;
   const bool pass_running = !is_training() || track_running_stats;
-  return functional::batch_norm(input, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(),
-                                weight, bias, use_batch_stats, factor, eps);
+  const auto op = relu ? functional::batch_norm_relu : functional::batch_norm;
+  return op(input, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(), weight, bias,
+            use_batch_stats, factor, eps);
 }
 
 std::string BatchNorm::extra_repr() const {

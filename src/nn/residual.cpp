@@ -1,10 +1,54 @@
-// BasicBlock, Residual and concat_channels: compositions of conv, batch norm, ReLU, addition and
-// cat, so their gradients come from those ops' own backward functions.
+// BasicBlock, Residual, concat_channels and add_relu. All but add_relu are compositions of conv,
+// batch norm, ReLU, addition and cat, whose gradients come from those ops' own backward
+// functions; add_relu is one recorded op, relu(a + b) in one pass each way.
 #include <nabla/nn/residual.hpp>
+
+#include "autograd/record.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/parallel.hpp"
+#include "tensor/internal.hpp"
 
 namespace nabla::nn {
 
 namespace functional {
+
+Tensor add_relu(const Tensor& a, const Tensor& b) {
+  NABLA_CHECK(a.defined() && b.defined(), "add_relu: both inputs must be defined");
+  // Broadcasting, mixed or integer dtypes: the two ops, which handle them.
+  if (a.shape() != b.shape() || a.dtype() != b.dtype() || !is_floating(a.dtype())) return (a + b).relu();
+  const Tensor ac = a.detach().contiguous(), bc = b.detach().contiguous();
+  Tensor y = empty(a.shape(), a.dtype());
+  constexpr int64_t kGrain = int64_t{1} << 15;
+  kernels::dispatch_floating(a.dtype(), "add_relu", [&]<typename T>() {
+    const T* pa = ac.data_ptr<T>();
+    const T* pb = bc.data_ptr<T>();
+    T* py = y.data_ptr<T>();
+    kernels::parallel_for(0, y.numel(), kGrain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const T v = pa[i] + pb[i];
+        py[i] = v < T(0) ? T(0) : v;  // Tensor::relu's `v < 0 ? 0 : v`: keeps NaN and -0.0
+      }
+    });
+  });
+  if (!autograd::needs_grad({a, b})) return y;
+  return autograd::record("AddReluBackward", y, {a, b},
+                          [saved_y = autograd::SavedTensor(y), need_a = a.requires_grad(),
+                           need_b = b.requires_grad()](const Tensor& g) -> autograd::TensorList {
+                            const Tensor gc = g.contiguous();
+                            const Tensor& ys = saved_y.get();
+                            Tensor masked = empty(gc.shape(), gc.dtype());
+                            kernels::dispatch_floating(gc.dtype(), "add_relu backward", [&]<typename T>() {
+                              const T* pg = gc.data_ptr<T>();
+                              const T* py = ys.data_ptr<T>();
+                              T* pm = masked.data_ptr<T>();
+                              kernels::parallel_for(0, masked.numel(), kGrain, [&](int64_t lo, int64_t hi) {
+                                // ReLU's backward on its output: relu'(0) = 0.
+                                for (int64_t i = lo; i < hi; ++i) pm[i] = py[i] <= T(0) ? T(0) : pg[i];
+                              });
+                            });
+                            return {need_a ? masked : Tensor(), need_b ? masked : Tensor()};
+                          });
+}
 
 Tensor concat_channels(const Tensor& a, const Tensor& b) {
   NABLA_CHECK(a.defined() && b.defined(), "concat_channels: both inputs must be defined");
@@ -49,10 +93,11 @@ BasicBlock::BasicBlock(int64_t in_channels, int64_t out_channels, int64_t stride
 Tensor BasicBlock::forward(const Tensor& input) {
   NABLA_CHECK(input.ndim() == 4 && input.size(1) == in_channels, "BasicBlock(", in_channels, ", ", out_channels,
               ", stride=", stride, "): expected input (N, ", in_channels, ", H, W), got ", input.shape());
-  Tensor out = relu->forward(bn1->forward(conv1->forward(input)));
+  // relu(bn1(...)) and relu(out + identity) each as one fused op, bit-identical to the two.
+  Tensor out = bn1->forward_relu(conv1->forward(input));
   out = bn2->forward(conv2->forward(out));
   const Tensor identity = downsample ? downsample->forward(input) : input;
-  return relu->forward(out + identity);
+  return functional::add_relu(out, identity);
 }
 
 Residual::Residual(std::shared_ptr<Module> body, std::shared_ptr<Module> shortcut)

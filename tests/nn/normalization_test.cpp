@@ -378,6 +378,58 @@ TEST(NormalizationThreads, BitIdenticalOnOneAndTwoThreads) {
   for (size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i], two[i]) << "result " << i;
 }
 
+// ---- batch norm + ReLU, fused ----------------------------------------------------------------------------
+
+// relu(batch_norm(x)) as two ops and as batch_norm_relu: outputs, running statistics and the three
+// gradients, bit for bit, in training and eval mode, float32 and float64, with exact zeros in the
+// input (relu'(0) = 0 at outputs that are exactly 0).
+template <typename T>
+void expect_fused_batch_norm_relu_bit_identical(DType dtype, bool training) {
+  SCOPED_TRACE(detail::str(dtype, training ? " training" : " eval"));
+  manual_seed(31);
+  Tensor x0 = randn({6, 5, 7, 9}, dtype) * 2.0 + 0.3;
+  x0.narrow(3, 0, 2).zero_();
+  const Tensor w0 = rand({5}, dtype) + 0.5, b0 = randn({5}, dtype), g = randn({6, 5, 7, 9}, dtype);
+  std::vector<std::vector<T>> results[2];
+  for (int fused = 0; fused < 2; ++fused) {
+    Tensor x = x0.clone().requires_grad_(), w = w0.clone().requires_grad_(), b = b0.clone().requires_grad_();
+    Tensor rm = full({5}, 0.25, dtype), rv = full({5}, 1.5, dtype);
+    Tensor y = fused ? F::batch_norm_relu(x, rm, rv, w, b, training, 0.1, 1e-5)
+                     : F::batch_norm(x, rm, rv, w, b, training, 0.1, 1e-5).relu();
+    (y * g).sum().backward();
+    for (const Tensor& t : {y, rm, rv, x.grad(), w.grad(), b.grad()}) results[fused].push_back(t.to_vector<T>());
+  }
+  for (size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i], results[1][i]) << "result " << i;
+  EXPECT_GT(std::count(results[1][0].begin(), results[1][0].end(), T(0)), 100);  // the ReLU did clip
+}
+
+TEST(BatchNormRelu, BitIdenticalToBatchNormThenRelu) {
+  for (bool training : {true, false}) {
+    expect_fused_batch_norm_relu_bit_identical<float>(float32, training);
+    expect_fused_batch_norm_relu_bit_identical<double>(float64, training);
+  }
+}
+
+TEST(BatchNormRelu, GradcheckAndTheModulesUseIt) {
+  manual_seed(32);
+  Tensor x = randn({4, 3, 3, 2}, float64) * 2.0, w = rand({3}, float64) + 0.5, b = randn({3}, float64);
+  EXPECT_TRUE(gradcheck([](const std::vector<Tensor>& in) {
+    return F::batch_norm_relu(in[0], Tensor(), Tensor(), in[1], in[2], true, 0.1, 1e-5);
+  }, {x, w, b}).ok);
+  // BatchNorm2d::forward_relu, and Sequential running a BatchNorm and the ReLU after it as one op
+  // (a ReLU after anything else stays its own op).
+  nn::BatchNorm2d bn(3, {.dtype = float64});
+  Tensor input = randn({4, 3, 3, 2}, float64).requires_grad_();
+  EXPECT_EQ(bn.forward_relu(input).grad_fn()->name, "NativeBatchNormReluBackward");
+  nn::Sequential seq{std::make_shared<nn::BatchNorm2d>(3, nn::BatchNormOptions{.dtype = float64}),
+                     std::make_shared<nn::ReLU>()};
+  Tensor y = seq.forward(input);
+  EXPECT_EQ(y.grad_fn()->name, "NativeBatchNormReluBackward");
+  EXPECT_EQ(y.to_vector<double>(), bn.forward(input).relu().to_vector<double>());
+  nn::Sequential plain{std::make_shared<nn::Identity>(), std::make_shared<nn::ReLU>()};
+  EXPECT_EQ(plain.forward(input).grad_fn()->name, "ReluBackward");
+}
+
 // ---- errors ---------------------------------------------------------------------------------------------
 
 TEST(NormalizationErrors, ShapesRanksBatchOfOneAndOptions) {

@@ -1,6 +1,7 @@
 // Skip connections: BasicBlock's identity and projection shortcuts (torchvision's child names
 // and state_dict keys, output shapes, the shortcut really added), float64 gradchecks of both
-// kinds of block, the generic Residual wrapper, and concat_channels' values, gradients and errors.
+// kinds of block, the generic Residual wrapper, concat_channels' values, gradients and errors, and
+// add_relu (the block's fused sum and ReLU) against the two ops, bit for bit.
 #include <nabla/nabla.hpp>
 #include <nabla/nn/cnn.hpp>
 
@@ -99,6 +100,56 @@ TEST(BasicBlock, RejectsBadArgumentsAndInputs) {
   EXPECT_THAT(message_of([] { nn::BasicBlock(4, 4, 0); }), HasSubstr("stride must be positive"));
   nn::BasicBlock block(4, 4);
   EXPECT_THAT(message_of([&] { block.forward(randn({2, 3, 5, 5})); }), HasSubstr("expected input (N, 4, H, W)"));
+}
+
+// relu(a + b) as two ops and as add_relu: values and both gradients, bit for bit, with sums that
+// are exactly zero (relu'(0) = 0) and negative ones.
+template <typename T>
+void expect_add_relu_bit_identical(DType dtype) {
+  SCOPED_TRACE(detail::str(dtype));
+  manual_seed(41);
+  const Tensor a0 = randn({3, 4, 5, 6}, dtype), g = randn({3, 4, 5, 6}, dtype);
+  Tensor b0 = randn({3, 4, 5, 6}, dtype);
+  {
+    NoGradGuard no_grad;
+    b0.narrow(3, 0, 2).copy_(a0.narrow(3, 0, 2).neg());  // a + b == 0 there
+  }
+  std::vector<std::vector<T>> results[2];
+  for (int fused = 0; fused < 2; ++fused) {
+    Tensor a = a0.clone().requires_grad_(), b = b0.clone().requires_grad_();
+    Tensor y = fused ? nn::functional::add_relu(a, b) : (a + b).relu();
+    (y * g).sum().backward();
+    for (const Tensor& t : {y, a.grad(), b.grad()}) results[fused].push_back(t.to_vector<T>());
+  }
+  for (size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i], results[1][i]) << "result " << i;
+  EXPECT_GT(std::count(results[1][0].begin(), results[1][0].end(), T(0)), 100);
+}
+
+TEST(AddRelu, BitIdenticalToAddThenReluWithGradcheck) {
+  expect_add_relu_bit_identical<float>(float32);
+  expect_add_relu_bit_identical<double>(float64);
+  manual_seed(42);
+  EXPECT_TRUE(gradcheck([](const std::vector<Tensor>& in) { return nn::functional::add_relu(in[0], in[1]); },
+                        {randn({2, 3, 4}, float64), randn({2, 3, 4}, float64)})
+                  .ok);
+  // Only one input needing a gradient, and a non-contiguous one.
+  Tensor a = randn({4, 3}, float64).requires_grad_();
+  const Tensor b = randn({3, 4}, float64).t();
+  nn::functional::add_relu(a, b).sum().backward();
+  EXPECT_EQ(a.grad().to_vector<double>(), (a.detach() + b).gt(0.0).to(float64).to_vector<double>());
+}
+
+TEST(AddRelu, BroadcastingFallsBackToTheTwoOpsAndBlocksUseIt) {
+  manual_seed(43);
+  Tensor a = randn({2, 3}).requires_grad_(), b = randn({3}).requires_grad_();
+  Tensor y = nn::functional::add_relu(a, b);
+  EXPECT_EQ(y.grad_fn()->name, "ReluBackward");
+  EXPECT_EQ(y.to_vector<float>(), (a.detach() + b.detach()).relu().to_vector<float>());
+  y.sum().backward();
+  EXPECT_EQ(b.grad().shape(), (Shape{3}));
+  nn::BasicBlock block(2, 2);
+  EXPECT_EQ(block.forward(randn({2, 2, 4, 4}).requires_grad_()).grad_fn()->name, "AddReluBackward");
+  EXPECT_THAT(message_of([] { nn::functional::add_relu(Tensor(), zeros({2})); }), HasSubstr("must be defined"));
 }
 
 TEST(Residual, AddsBodyAndShortcut) {

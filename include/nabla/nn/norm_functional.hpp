@@ -25,6 +25,14 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
 
+/// relu(batch_norm(...)) as one op: the ReLU applied in batch norm's output pass and its gradient
+/// mask in batch norm's backward passes, which saves the ReLU's own pass over the data each way.
+/// Outputs, running statistics and gradients are bit-identical to the two ops'. BasicBlock and
+/// Sequential (a BatchNorm followed by a ReLU) use it.
+Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
+                       double momentum = 0.1, double eps = 1e-5);
+
 /// torch.nn.functional.layer_norm: normalises over the trailing dims given by `normalized_shape`
 /// (the input's last dims must equal it), with each row's mean and biased variance, then
 /// y = x_hat * weight + bias elementwise, weight and bias shaped `normalized_shape` (or undefined).

@@ -35,6 +35,8 @@ struct BatchNormOptions {
 class BatchNorm : public Module {
 public:
   Tensor forward(const Tensor& input) override;
+  /// relu(forward(input)) as one op (functional::batch_norm_relu), bit-identical to the two.
+  Tensor forward_relu(const Tensor& input);
   std::string type_name() const override { return name_; }
   /// "6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True"
   std::string extra_repr() const override;
@@ -60,6 +62,8 @@ protected:
   BatchNorm(std::string name, std::vector<int64_t> ranks, int64_t num_features, const BatchNormOptions& options);
 
 private:
+  Tensor run(const Tensor& input, bool relu);
+
   std::string name_;
   std::vector<int64_t> ranks_;
 };

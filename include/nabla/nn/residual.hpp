@@ -23,6 +23,11 @@ namespace functional {
 /// size; the error names both shapes. Differentiable w.r.t. both inputs.
 Tensor concat_channels(const Tensor& a, const Tensor& b);
 
+/// relu(a + b) as one op, one pass over the data each way, for the sum that ends a residual
+/// block; values and gradients are bit-identical to the two ops'. Inputs of different shapes or
+/// dtypes are handled by the two ops (broadcasting as `+` does).
+Tensor add_relu(const Tensor& a, const Tensor& b);
+
 }  // namespace functional
 
 /// torchvision.models.resnet.BasicBlock: conv3x3(stride) - bn - relu - conv3x3 - bn, plus the
@@ -45,7 +50,7 @@ public:
   int64_t stride;
   std::shared_ptr<Conv2d> conv1;
   std::shared_ptr<BatchNorm2d> bn1;
-  std::shared_ptr<ReLU> relu;  // used after bn1 and after the sum
+  std::shared_ptr<ReLU> relu;  // torchvision's child; forward fuses it into bn1 and the sum
   std::shared_ptr<Conv2d> conv2;
   std::shared_ptr<BatchNorm2d> bn2;
   std::shared_ptr<Sequential> downsample;  // null: identity shortcut
