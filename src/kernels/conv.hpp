@@ -9,9 +9,12 @@
 // with output_padding are the same kernels.
 //
 // Each op has a plain REFERENCE loop (the oracle the tests check against) and a FAST path:
-// vol2col (im2col in 3-D) + GEMM. The fast paths give bit-identical results for any thread
-// count: images are independent work items, and the weight gradient is summed over fixed
-// blocks of images (fixed by the shape alone) combined in block order.
+// 3-D convolutions vol2col (im2col in 3-D) + GEMM; 1-D and 2-D ones split each image into the
+// phase planes of its padded image (one per stride remainder; conv.cpp explains) and either copy
+// contiguous column rows out of them + one GEMM, or, with 8 or more input channels per group,
+// run one GEMM per kernel tap straight on the planes. The fast paths give bit-identical results
+// for any thread count: images are independent work items, and the weight gradient is summed
+// over fixed blocks of images (fixed by the shape alone) combined in block order.
 #pragma once
 
 #include <array>
@@ -54,7 +57,7 @@ void conv_backward_input_reference(const ConvShape& s, const T* gy, const T* w, 
 template <typename T>
 void conv_backward_weight_reference(const ConvShape& s, const T* x, const T* gy, T* gw);
 
-// ---- fast paths: vol2col + GEMM ------------------------------------------------------------
+// ---- fast paths: columns or tap GEMMs ------------------------------------------------------------
 
 /// y = conv(x, w) + b. Threads over images; one column buffer per thread chunk.
 template <typename T>

@@ -64,35 +64,23 @@ struct ShiftedSums {
   double sum_sq() const { return combine(b) + tb; }
 };
 
-// The gradient reaching batch norm's output at i: g, or with a ReLU fused after it (y its output)
-// g where y > 0 and 0 elsewhere, as the separate ReLU's backward gives it (relu'(0) = 0).
-template <bool Relu, typename T>
-inline T output_grad(const T* g, const T* y, int64_t i) {
-  if constexpr (Relu) {
-    return y[i] <= T(0) ? T(0) : g[i];
-  } else {
-    return g[i];
-  }
-}
-
-// sum(g) and sum(g * (x - center)) over contiguous runs of g and x (g through output_grad),
-// accumulated as above.
+// sum(g) and sum(g * (x - center)) over contiguous runs of g and x, accumulated as above.
 struct GradSums {
   double a[8] = {}, b[8] = {}, ta = 0, tb = 0;
 
-  template <bool Relu = false, typename T>
-  void add(const T* g, const T* y, const T* x, int64_t n, double center) {
+  template <typename T>
+  void add(const T* g, const T* x, int64_t n, double center) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
 #pragma GCC unroll 1
       for (int l = 0; l < 8; ++l) {
-        const double gv = static_cast<double>(output_grad<Relu>(g, y, i + l));
+        const double gv = static_cast<double>(g[i + l]);
         a[l] += gv;
         b[l] += gv * (static_cast<double>(x[i + l]) - center);
       }
     }
     for (; i < n; ++i) {
-      const double gv = static_cast<double>(output_grad<Relu>(g, y, i));
+      const double gv = static_cast<double>(g[i]);
       ta += gv;
       tb += gv * (static_cast<double>(x[i]) - center);
     }
@@ -117,17 +105,27 @@ void channel_moments(const T* x, int64_t N, int64_t C, int64_t L, double* mean, 
   });
 }
 
-// g and x are (N, C, L). sum_g[c] = sum(g), sum_gx[c] = sum(g * (x - center[c])) over channel c,
-// g through output_grad (y: the fused ReLU's output, with Relu).
-template <bool Relu, typename T>
-void channel_grad_sums(const T* g, const T* y, const T* x, int64_t N, int64_t C, int64_t L, const double* center,
-                       double* sum_g, double* sum_gx) {
+// g and x are (N, C, L). sum_g[c] = sum(g), sum_gx[c] = sum(g * (x - center[c])) over channel c.
+// With a ReLU fused after batch norm (y its output, `masked` non-null), g is first masked as
+// ReLU's backward does (zero where y <= 0: relu'(0) = 0) into `masked`, plane by plane, and the
+// sums are taken of the masked plane while it is still in cache.
+template <typename T>
+void channel_grad_sums(const T* g, const T* y, T* masked, const T* x, int64_t N, int64_t C, int64_t L,
+                       const double* center, double* sum_g, double* sum_gx) {
   kernels::parallel_for(0, C, grain_for(2 * N * L), [&](int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; ++c) {
       GradSums sums;
       for (int64_t n = 0; n < N; ++n) {
         const int64_t at = (n * C + c) * L;
-        sums.add<Relu>(g + at, Relu ? y + at : nullptr, x + at, L, center[c]);
+        if (masked) {
+          const T* __restrict gp = g + at;
+          const T* __restrict yp = y + at;
+          T* __restrict mp = masked + at;
+          for (int64_t l = 0; l < L; ++l) mp[l] = yp[l] <= T(0) ? T(0) : gp[l];
+          sums.add(masked + at, x + at, L, center[c]);
+        } else {
+          sums.add(g + at, x + at, L, center[c]);
+        }
       }
       sum_g[c] = sums.sum_g();
       sum_gx[c] = sums.sum_gx();
@@ -154,19 +152,18 @@ void normalize_channels(const T* x, int64_t N, int64_t C, int64_t L, const T* me
 }
 
 // g, x, dx are (N, C, L): dx = ((g - mg[c]) - (x - mean[c]) * k[c]) * a[c] (the batch-norm input
-// gradient; k = mg = 0 gives the eval-mode g * a), g through output_grad.
-template <bool Relu, typename T>
-void channel_input_grad(const T* g, const T* y, const T* x, int64_t N, int64_t C, int64_t L, const T* mean,
-                        const T* mg, const T* k, const T* a, T* dx) {
+// gradient; k = mg = 0 gives the eval-mode g * a). dx may be g itself.
+template <typename T>
+void channel_input_grad(const T* g, const T* x, int64_t N, int64_t C, int64_t L, const T* mean, const T* mg,
+                        const T* k, const T* a, T* dx) {
   kernels::parallel_for(0, N * C, grain_for(2 * L), [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       const int64_t c = p % C;
       const T m = mean[c], gm = mg[c], kc = k[c], ac = a[c];
       const T* gp = g + p * L;
-      const T* yp = Relu ? y + p * L : nullptr;
       const T* xp = x + p * L;
       T* dp = dx + p * L;
-      for (int64_t l = 0; l < L; ++l) dp[l] = ((output_grad<Relu>(gp, yp, l) - gm) - (xp[l] - m) * kc) * ac;
+      for (int64_t l = 0; l < L; ++l) dp[l] = ((gp[l] - gm) - (xp[l] - m) * kc) * ac;
     }
   });
 }
@@ -221,7 +218,7 @@ void rows_input_grad(const T* g, const T* x, int64_t R, int64_t D, const double*
         xhat[j] = (xr[j] - m) * s;
       }
       GradSums sums;
-      sums.add(h.data(), static_cast<const T*>(nullptr), xhat.data(), D, 0.0);
+      sums.add(h.data(), xhat.data(), D, 0.0);
       const T mh = static_cast<T>(sums.sum_g() / static_cast<double>(D));
       const T mhx = static_cast<T>(sums.sum_gx() / static_cast<double>(D));
       T* dr = dx + r * D;
@@ -348,17 +345,22 @@ Tensor batch_norm_op(const Tensor& input, const Tensor& running_mean, const Tens
         const double count = static_cast<double>(N * L);
         Tensor gx, gw, gb;
         kernels::dispatch_floating(gc.dtype(), "batch_norm backward", [&]<typename T>() {
-          // Training needs both sums for the input gradient; eval only for weight and bias.
+          // Training needs both sums for the input gradient; eval only for weight and bias. With
+          // the ReLU fused, the masked gradient goes into gx's buffer (or a scratch one) and is used
+          // from there on; the input gradient then overwrites it in place.
           Stats sum_g(static_cast<size_t>(C)), sum_gx(static_cast<size_t>(C));
-          const T* y = ys.defined() ? ys.data_ptr<T>() : nullptr;
-          if (training || need_w || need_b) {
-            if (y) {
-              channel_grad_sums<true>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mean.data(), sum_g.data(),
-                                      sum_gx.data());
-            } else {
-              channel_grad_sums<false>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mean.data(), sum_g.data(),
-                                       sum_gx.data());
-            }
+          const T* grad = gc.data_ptr<T>();
+          if (need_x) gx = empty(xs.shape(), xs.dtype());
+          Tensor scratch;
+          T* masked = nullptr;
+          if (ys.defined()) {
+            if (!need_x) scratch = empty(xs.shape(), xs.dtype());
+            masked = (need_x ? gx : scratch).data_ptr<T>();
+          }
+          if (training || need_w || need_b || masked) {
+            channel_grad_sums(grad, ys.defined() ? ys.data_ptr<T>() : nullptr, masked, xs.data_ptr<T>(), N, C, L,
+                              mean.data(), sum_g.data(), sum_gx.data());
+            if (masked) grad = masked;
           }
           if (need_w) {
             Stats dw(static_cast<size_t>(C));
@@ -378,14 +380,8 @@ Tensor batch_norm_op(const Tensor& input, const Tensor& running_mean, const Tens
             }
           }
           const std::vector<T> mt = cast<T>(mean), mgt = cast<T>(mg), kt = cast<T>(k), at = cast<T>(a);
-          gx = empty(xs.shape(), xs.dtype());
-          if (y) {
-            channel_input_grad<true>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mt.data(), mgt.data(), kt.data(),
-                                     at.data(), gx.data_ptr<T>());
-          } else {
-            channel_input_grad<false>(gc.data_ptr<T>(), y, xs.data_ptr<T>(), N, C, L, mt.data(), mgt.data(), kt.data(),
-                                      at.data(), gx.data_ptr<T>());
-          }
+          channel_input_grad(grad, xs.data_ptr<T>(), N, C, L, mt.data(), mgt.data(), kt.data(), at.data(),
+                             gx.data_ptr<T>());
         });
         return {gx, gw, gb};
       });

@@ -20,9 +20,9 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   Tensor y = empty(a.shape(), a.dtype());
   constexpr int64_t kGrain = int64_t{1} << 15;
   kernels::dispatch_floating(a.dtype(), "add_relu", [&]<typename T>() {
-    const T* pa = ac.data_ptr<T>();
-    const T* pb = bc.data_ptr<T>();
-    T* py = y.data_ptr<T>();
+    const T* __restrict pa = ac.data_ptr<T>();
+    const T* __restrict pb = bc.data_ptr<T>();
+    T* __restrict py = y.data_ptr<T>();
     kernels::parallel_for(0, y.numel(), kGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const T v = pa[i] + pb[i];
@@ -38,9 +38,9 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
                             const Tensor& ys = saved_y.get();
                             Tensor masked = empty(gc.shape(), gc.dtype());
                             kernels::dispatch_floating(gc.dtype(), "add_relu backward", [&]<typename T>() {
-                              const T* pg = gc.data_ptr<T>();
-                              const T* py = ys.data_ptr<T>();
-                              T* pm = masked.data_ptr<T>();
+                              const T* __restrict pg = gc.data_ptr<T>();
+                              const T* __restrict py = ys.data_ptr<T>();
+                              T* __restrict pm = masked.data_ptr<T>();
                               kernels::parallel_for(0, masked.numel(), kGrain, [&](int64_t lo, int64_t hi) {
                                 // ReLU's backward on its output: relu'(0) = 0.
                                 for (int64_t i = lo; i < hi; ++i) pm[i] = py[i] <= T(0) ? T(0) : pg[i];
