@@ -279,9 +279,10 @@ void for_each_wide_row(const ConvShape& s, const Wide& w, F&& f) {
 // can read its B operand straight from the planes, one GEMM per tap, instead of from a column
 // matrix copied out of them; the backward input GEMMs add into the planes' gradient the same
 // way. That saves writing and re-reading the K x columns column matrix and, backward, adding its
-// rows back: per image 25-45% faster for ResNet's 3x3 layers of 16 to 64 channels (one core,
-// OpenBLAS 0.3.21). With few input channels per group the many thin GEMMs lose to one (LeNet's
-// 6-channel layer: 20% slower), hence the floor.
+// rows back: per image 23-44% faster for ResNet's 3x3 layers of 16 to 64 channels, the same for
+// its 64-channel weight gradient (one core, OpenBLAS 0.3.21, bench/conv_taps_bench). With few
+// input channels per group the many thin GEMMs lose to one (6 channels: 4-21% slower), hence
+// the floor.
 constexpr int64_t kTapMinChannels = 8;
 
 // The weight regrouped for tap GEMMs: (groups, taps, cog, cig), so each tap's (cog, cig) matrix

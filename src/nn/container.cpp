@@ -10,6 +10,7 @@ namespace {
 
 // Exactly a BatchNorm1d/2d (a subclass may override forward, so it is run as it is).
 bool is_batch_norm(const Module& m) { return typeid(m) == typeid(BatchNorm1d) || typeid(m) == typeid(BatchNorm2d); }
+bool is_relu(const Module& m) { return typeid(m) == typeid(ReLU); }
 
 }  // namespace
 
@@ -42,7 +43,7 @@ Tensor Sequential::forward(const Tensor& input) {
     Module& module = *children[i].second;
     // A batch norm and the ReLU after it run as one fused op: bit-identical, one pass fewer over
     // the activations each way.
-    if (i + 1 < children.size() && is_batch_norm(module) && typeid(*children[i + 1].second) == typeid(ReLU)) {
+    if (i + 1 < children.size() && is_batch_norm(module) && is_relu(*children[i + 1].second)) {
       x = static_cast<BatchNorm&>(module).forward_relu(x);
       ++i;
       continue;
