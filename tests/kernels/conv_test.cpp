@@ -228,18 +228,12 @@ std::vector<ConvShape> special_shapes() {
   shapes.push_back(s);  // no images
   s.batch = 21;
   shapes.push_back(s);  // more images than weight-gradient blocks
-  s = ConvShape{};
-  s.batch = 2;
-  s.in_channels = 9;
-  s.out_channels = 3;
-  s.input = s.output = {1, 4, 5};
-  s.kernel = {1, 3, 3};
-  s.padding = {1, 1, 1};
-  shapes.push_back(s);  // depth 1 read only at depth -1, all padding: no output reads the input
-  s.stride = {1, 2, 2};
-  s.padding = {0, 1, 1};
-  s.output = {1, 2, 3};
-  shapes.push_back(s);  // stride 2, 3x3: four phase planes read by tap GEMMs
+  // depth 1 read only at depth -1, all padding: no output reads the input
+  shapes.push_back({.batch = 2, .in_channels = 9, .out_channels = 3, .input = {1, 4, 5}, .output = {1, 4, 5},
+                    .kernel = {1, 3, 3}, .padding = {1, 1, 1}});
+  // stride 2, 3x3: four phase planes read by tap GEMMs
+  shapes.push_back({.batch = 2, .in_channels = 9, .out_channels = 3, .input = {1, 4, 5}, .output = {1, 2, 3},
+                    .kernel = {1, 3, 3}, .stride = {1, 2, 2}, .padding = {0, 1, 1}});
   return shapes;
 }
 
@@ -275,17 +269,9 @@ TEST(ConvFast, ResultsAreBitIdenticalForAnyThreadCount) {
   s.kernel = {1, 3, 3};
   s.padding = {0, 1, 1};
   shapes.push_back(s);
-  s = ConvShape{};  // tap GEMMs: grouped, dilated, 11 images (more than the weight-gradient blocks)
-  s.batch = 11;
-  s.in_channels = 16;
-  s.out_channels = 6;
-  s.groups = 2;
-  s.input = {1, 9, 12};
-  s.output = {1, 7, 12};
-  s.kernel = {1, 3, 3};
-  s.padding = {0, 1, 2};
-  s.dilation = {1, 2, 2};
-  shapes.push_back(s);
+  // tap GEMMs: grouped, dilated, 11 images (more than the weight-gradient blocks)
+  shapes.push_back({.batch = 11, .in_channels = 16, .out_channels = 6, .groups = 2, .input = {1, 9, 12},
+                    .output = {1, 7, 12}, .kernel = {1, 3, 3}, .padding = {0, 1, 2}, .dilation = {1, 2, 2}});
   s = ConvShape{};  // 3-D, grouped, strided, 5 images
   s.batch = 5;
   s.in_channels = s.out_channels = 4;
